@@ -1,0 +1,130 @@
+"""factory_boy factories shared by every app's tests."""
+
+from __future__ import annotations
+
+import factory
+from factory.django import DjangoModelFactory
+
+from portefeuille.access.models import (
+    AccessGrant,
+    ClientMember,
+    OwnerEntry,
+    Portfolio,
+    PortfolioStaff,
+    RoleAssignment,
+)
+from portefeuille.contacts.models import Contact
+from portefeuille.firms.models import Colleague, Firm, Privacy, Team, TeamMembership
+from portefeuille.firms.services import seed_firm_defaults
+
+PASSWORD = "correct horse battery staple"
+
+
+class FirmFactory(DjangoModelFactory[Firm]):
+    """A firm with its default settings (contact types, role slots, statuses) and no colleague."""
+
+    class Meta:
+        model = Firm
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Cabinet {n}")
+
+    @factory.post_generation
+    def defaults(obj: Firm, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            seed_firm_defaults(obj)
+
+
+class ColleagueFactory(DjangoModelFactory[Colleague]):
+    class Meta:
+        model = Colleague
+        skip_postgeneration_save = True
+
+    firm = factory.SubFactory(FirmFactory)
+    email = factory.Sequence(lambda n: f"colleague{n}@example.com")
+    first_name = factory.Faker("first_name", locale="fr_FR")
+    last_name = factory.Faker("last_name", locale="fr_FR")
+    profile = Colleague.Profile.STAFF
+    scope = Colleague.Scope.FULL
+    password = factory.django.Password(PASSWORD)
+
+
+class AdminFactory(ColleagueFactory):
+    profile = Colleague.Profile.ADMIN
+
+
+class TeamFactory(DjangoModelFactory[Team]):
+    class Meta:
+        model = Team
+
+    firm = factory.SubFactory(FirmFactory)
+    name = factory.Sequence(lambda n: f"Équipe {n}")
+
+
+class TeamMembershipFactory(DjangoModelFactory[TeamMembership]):
+    class Meta:
+        model = TeamMembership
+
+    team = factory.SubFactory(TeamFactory)
+    colleague = factory.SubFactory(ColleagueFactory, firm=factory.SelfAttribute("..team.firm"))
+    firm = factory.SelfAttribute("team.firm")
+
+
+class ClientFactory(DjangoModelFactory[Contact]):
+    class Meta:
+        model = Contact
+
+    firm = factory.SubFactory(FirmFactory)
+    kind = Contact.Kind.ORGANIZATION
+    display_name = factory.Faker("company", locale="fr_FR")
+    privacy = Privacy.PUBLIC
+
+
+class OwnerEntryFactory(DjangoModelFactory[OwnerEntry]):
+    class Meta:
+        model = OwnerEntry
+
+    firm = factory.SubFactory(FirmFactory)
+    colleague = factory.SubFactory(ColleagueFactory, firm=factory.SelfAttribute("..firm"))
+
+
+class PortfolioFactory(DjangoModelFactory[Portfolio]):
+    class Meta:
+        model = Portfolio
+
+    firm = factory.SubFactory(FirmFactory)
+    name = factory.Sequence(lambda n: f"Portefeuille {n}")
+
+
+class PortfolioStaffFactory(DjangoModelFactory[PortfolioStaff]):
+    class Meta:
+        model = PortfolioStaff
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    firm = factory.SelfAttribute("portfolio.firm")
+
+
+class RoleAssignmentFactory(DjangoModelFactory[RoleAssignment]):
+    class Meta:
+        model = RoleAssignment
+
+    client = factory.SubFactory(ClientFactory)
+    firm = factory.SelfAttribute("client.firm")
+    slot = 1
+    colleague = factory.SubFactory(ColleagueFactory, firm=factory.SelfAttribute("..client.firm"))
+
+
+class ClientMemberFactory(DjangoModelFactory[ClientMember]):
+    class Meta:
+        model = ClientMember
+
+    client = factory.SubFactory(ClientFactory)
+    firm = factory.SelfAttribute("client.firm")
+
+
+class AccessGrantFactory(DjangoModelFactory[AccessGrant]):
+    class Meta:
+        model = AccessGrant
+
+    client = factory.SubFactory(ClientFactory)
+    firm = factory.SelfAttribute("client.firm")
