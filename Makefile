@@ -4,6 +4,12 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 export PORTEFEUILLE_DEV ?= 1
+# Two xdist workers per run; override with `make test PYTEST_WORKERS=4`.
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -p no:cacheprovider -n $(PYTEST_WORKERS)
+# The apps that carry their own translations (portefeuille/<app>/locale).
+LOCALE_APPS := $(patsubst %/locale,%,$(wildcard portefeuille/*/locale))
+MYPY_PATHS := portefeuille $(if $(wildcard bench/*.py),bench)
 
 .PHONY: run test test-sqlite test-postgresql lint format messages bench
 
@@ -17,14 +23,43 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 run: $(BIN)/.installed
 	$(BIN)/portefeuille serve
 
-test: $(BIN)/.installed
-	$(BIN)/pytest
+# The whole suite twice: on SQLite, then on a throwaway PostgreSQL cluster.
+test: lint test-sqlite test-postgresql
+
+test-sqlite: $(BIN)/.installed
+	PORTEFEUILLE_TEST_DB=sqlite $(PYTEST)
+
+test-postgresql: $(BIN)/.installed
+	@if $(BIN)/python -m portefeuille.testing.pgcluster >/dev/null; then \
+		PORTEFEUILLE_TEST_DB=postgresql $(PYTEST); \
+	else \
+		echo; \
+		echo "################################################################"; \
+		echo "##  NO POSTGRESQL BINARIES FOUND (initdb, pg_ctl)             ##"; \
+		echo "##  THE POSTGRESQL RUN OF THE SUITE WAS SKIPPED.              ##"; \
+		echo "##  Install them: apt-get install -y postgresql               ##"; \
+		echo "################################################################"; \
+		echo; \
+	fi
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy portefeuille bench
+	$(BIN)/mypy $(MYPY_PATHS)
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench
+
+# Updates every app's English catalogue, then compiles it. The .mo files are committed.
+messages: $(BIN)/.installed
+	@for app in $(LOCALE_APPS); do \
+		echo "== $$app"; \
+		(cd $$app && \
+		 ../../$(BIN)/django-admin makemessages -l en --settings=portefeuille.settings --pythonpath=../.. && \
+		 ../../$(BIN)/django-admin compilemessages --settings=portefeuille.settings --pythonpath=../..) || exit 1; \
+	done

@@ -48,6 +48,7 @@ class Contact(FirmScoped):
         verbose_name=_("responsable client"),
         on_delete=models.SET_NULL,
         null=True,
+        db_index=False,  # Meta.indexes has (x, id), which serves lookups by x too
         blank=True,
         related_name="clients",
     )
@@ -56,6 +57,7 @@ class Contact(FirmScoped):
         verbose_name=_("gestionnaire"),
         on_delete=models.SET_NULL,
         null=True,
+        db_index=False,  # Meta.indexes has (x, id), which serves lookups by x too
         blank=True,
         related_name="managed_clients",
     )
@@ -64,6 +66,7 @@ class Contact(FirmScoped):
         verbose_name=_("portefeuille"),
         on_delete=models.SET_NULL,
         null=True,
+        db_index=False,  # Meta.indexes has (x, id), which serves lookups by x too
         blank=True,
         related_name="clients",
     )
@@ -78,9 +81,10 @@ class Contact(FirmScoped):
         indexes = [
             models.Index(fields=["firm", "search_name", "id"], name="contact_firm_search"),
             models.Index(fields=["firm", "privacy"], name="contact_firm_privacy"),
-            models.Index(fields=["owner"], name="contact_owner"),
-            models.Index(fields=["manager"], name="contact_manager"),
-            models.Index(fields=["portfolio"], name="contact_portfolio"),
+            # (x, id): the access rules read only client ids through these (index-only scans).
+            models.Index(fields=["owner", "id"], name="contact_owner"),
+            models.Index(fields=["manager", "id"], name="contact_manager"),
+            models.Index(fields=["portfolio", "id"], name="contact_portfolio"),
         ]
 
     def __str__(self) -> str:

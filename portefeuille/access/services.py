@@ -1,0 +1,1100 @@
+"""Every write on clients, client teams, privacy, grants, portfolios and the owner roster.
+
+Each function checks the actor's permission itself (PRODUCT.md §4), validates, writes in
+one transaction and records an audit event per change in that same transaction. Objects
+of another firm raise Http404, exactly like unknown ids; a client the actor cannot see at
+all is a 404 too, a client they see but may not change is a PermissionDenied.
+
+Decisions where the product text is silent:
+- Any active colleague may create a client. A non-admin creator who would not otherwise
+  have full access to it (limited scope, or a private or hidden client, and not its
+  owner) becomes its manager, so nobody creates a client they can no longer open.
+- Client details (`update_client`) may be changed by anyone with full access; the team,
+  privacy and grants only by an admin, the owner or the manager (§4); delete, portfolios
+  and the owner roster by admins only.
+- The owner cannot be set while the firm's ownership switch is off (the field is hidden);
+  data set before is kept and still gives access (ACCESS_INTERFACE.md).
+- Adding a member or a grant that already exists, or removing one that does not, is a
+  ValidationError (the screen was stale), not a silent success.
+- A holder cannot be given an untitled role slot; removing the holder of a slot is always
+  allowed (an untitled slot's holders keep their access until removed).
+- `version` counts every write to the client's own row (details, owner, manager,
+  privacy, portfolio, transfers), so an ETag built on it changes whenever the client's
+  representation does. Role holders, members and grants live in their own tables and
+  leave it alone.
+- An audit summary is written in the actor's language; `before`/`after` keep ids and
+  names so any view can render its own text.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.db.models import F
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from portefeuille.audit.models import AuditEvent
+from portefeuille.audit.services import new_event, record_event
+from portefeuille.contacts.models import Contact, normalise_for_search
+from portefeuille.firms.models import Colleague, ContactType, Firm, Privacy, RoleSlot, Team
+
+from .models import AccessGrant, ClientMember, OwnerEntry, Portfolio, PortfolioStaff, RoleAssignment
+from .rules import Level, can_edit_team, level
+
+NAME_MAX = Contact._meta.get_field("display_name").max_length or 255
+PORTFOLIO_NAME_MAX = Portfolio._meta.get_field("name").max_length or 200
+OWNER_NAME_MAX = OwnerEntry._meta.get_field("name").max_length or 200
+AUDIT_BATCH = 1000
+
+
+class _Unset(enum.Enum):
+    UNSET = 0
+
+
+UNSET = _Unset.UNSET
+
+
+class StaleVersionError(ValidationError):
+    """The client changed since the caller loaded it (optimistic concurrency).
+
+    A ValidationError, so a form shows it like any other refusal; the API answers 409.
+    """
+
+
+@dataclass(frozen=True)
+class Released:
+    """What `release_colleague_clients` moved."""
+
+    owned: int
+    managed: int
+
+
+# ---------------------------------------------------------------------------------------
+# Checks shared by the services.
+# ---------------------------------------------------------------------------------------
+
+
+def _ref(obj: models.Model | None) -> dict[str, Any] | None:
+    return None if obj is None else {"id": obj.pk, "name": str(obj)}
+
+
+def _invalid(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def _require_active(actor: Colleague) -> None:
+    if not actor.is_active:
+        raise PermissionDenied(_("Votre compte est désactivé."))
+
+
+def _require_admin(actor: Colleague) -> None:
+    _require_active(actor)
+    if not actor.is_admin:
+        raise PermissionDenied(_("Cette action est réservée aux administrateurs."))
+
+
+def _same_firm(actor: Colleague, *objects: models.Model | None) -> None:
+    # SECURITY: an object of another firm must look exactly like an unknown id.
+    for obj in objects:
+        if obj is not None and getattr(obj, "firm_id", None) != actor.firm_id:
+            raise Http404
+
+
+def _lock_client(actor: Colleague, client: Contact) -> Contact:
+    """The client's row, re-read and locked until the end of the transaction."""
+    _same_firm(actor, client)
+    try:
+        return Contact.objects.select_for_update().get(pk=client.pk, firm_id=actor.firm_id)
+    except Contact.DoesNotExist:
+        raise Http404 from None
+
+
+def _require_visible(actor: Colleague, client: Contact, minimum: Level) -> None:
+    found = level(actor, client)
+    if found == Level.NONE:
+        raise Http404
+    if found < minimum:
+        raise PermissionDenied(
+            _("Vous ne voyez que le nom de ce client : vous ne pouvez pas le modifier.")
+        )
+
+
+def _require_admin_on_client(actor: Colleague, client: Contact) -> None:
+    _require_active(actor)
+    if not actor.is_admin:
+        # A client the actor cannot see stays a 404, even for an admin-only action.
+        _require_visible(actor, client, Level.NAME)
+        _require_admin(actor)
+
+
+def _require_team_editor(actor: Colleague, client: Contact) -> None:
+    _require_active(actor)
+    if can_edit_team(actor, client):
+        return
+    _require_visible(actor, client, Level.FULL)
+    raise PermissionDenied(
+        _(
+            "Seuls un administrateur, le responsable client ou le gestionnaire de ce client "
+            "peuvent modifier son équipe, sa confidentialité et ses accès."
+        )
+    )
+
+
+def _require_active_colleague(actor: Colleague, colleague: Colleague, field: str) -> None:
+    _same_firm(actor, colleague)
+    if not colleague.is_active:
+        raise _invalid(
+            field,
+            _("%(name)s est désactivé : choisissez un collaborateur actif.")
+            % {"name": colleague.full_name},
+            "inactive",
+        )
+
+
+def _one_of(colleague: Colleague | None, team: Team | None) -> None:
+    if (colleague is None) == (team is None):
+        raise _invalid(
+            "colleague",
+            _("Choisissez soit un collaborateur, soit une équipe."),
+            "colleague_xor_team",
+        )
+
+
+def _holder(actor: Colleague, colleague: Colleague | None, team: Team | None) -> dict[str, Any]:
+    """Validates a colleague-or-team target and returns it as audit data."""
+    _one_of(colleague, team)
+    if colleague is not None:
+        _require_active_colleague(actor, colleague, "colleague")
+        return {"colleague": _ref(colleague)}
+    _same_firm(actor, team)
+    return {"team": _ref(team)}
+
+
+def _holder_name(colleague: Colleague | None, team: Team | None) -> str:
+    if colleague is not None:
+        return colleague.full_name
+    return _("l'équipe « %(team)s »") % {"team": team}
+
+
+def _touch(client: Contact, *fields: str) -> None:
+    """Saves the given fields of a locked client, bumping its version."""
+    client.updated_at = timezone.now()
+    client.version += 1
+    client.save(update_fields=[*fields, "updated_at", "version"])
+
+
+def _sync(original: Contact, locked: Contact, *fields: str) -> None:
+    """Copies what a service wrote back onto the caller's instance."""
+    for field in (*fields, "updated_at", "version"):
+        setattr(original, field, getattr(locked, field))
+
+
+def _fresh_firm(actor: Colleague) -> Firm:
+    return Firm.objects.get(pk=actor.firm_id)
+
+
+def _bulk_record(events: Iterable[AuditEvent]) -> None:
+    AuditEvent.objects.bulk_create(events, batch_size=AUDIT_BATCH)
+
+
+def _update_clients(clients: list[Contact], **values: Any) -> int:
+    """Updates the given (already locked) clients, in batches that every database accepts."""
+    values["updated_at"] = timezone.now()
+    values["version"] = F("version") + 1
+    ids = [client.pk for client in clients]
+    count = 0
+    for start in range(0, len(ids), AUDIT_BATCH):
+        count += Contact.objects.filter(pk__in=ids[start : start + AUDIT_BATCH]).update(**values)
+    return count
+
+
+def _validated_name(value: str, field: str, max_length: int) -> str:
+    name = " ".join((value or "").split())
+    if not name:
+        raise _invalid(field, _("Ce champ est obligatoire."), "required")
+    if len(name) > max_length:
+        raise _invalid(
+            field,
+            _("%(max)s caractères au plus.") % {"max": max_length},
+            "max_length",
+        )
+    return name
+
+
+# ---------------------------------------------------------------------------------------
+# The client record.
+# ---------------------------------------------------------------------------------------
+
+
+def _owner_usable(actor: Colleague, firm: Firm, owner: OwnerEntry) -> None:
+    _same_firm(actor, owner)
+    if not firm.ownership_enabled:
+        raise _invalid(
+            "owner",
+            _("Les responsables clients sont désactivés dans ce cabinet."),
+            "ownership_disabled",
+        )
+    if owner.colleague_id is not None and not owner.colleague.is_active:  # type: ignore[union-attr]
+        raise _invalid(
+            "owner",
+            _("%(name)s est désactivé : choisissez un responsable actif.") % {"name": owner},
+            "inactive",
+        )
+
+
+@transaction.atomic
+def create_client(
+    *,
+    actor: Colleague,
+    kind: str,
+    display_name: str,
+    privacy: str | None = None,
+    contact_type: ContactType | None = None,
+    owner: OwnerEntry | None = None,
+) -> Contact:
+    """Creates a client. See the module docstring for who becomes its manager."""
+    _require_active(actor)
+    _same_firm(actor, contact_type, owner)
+    firm = _fresh_firm(actor)
+    errors: dict[str, list[ValidationError]] = {}
+
+    def add(field: str, message: str, code: str) -> None:
+        errors.setdefault(field, []).append(ValidationError(message, code=code))
+
+    if kind not in Contact.Kind.values:
+        add("kind", _("Choisissez une personne, une organisation ou un groupe de clients."), "kind")
+    try:
+        name = _validated_name(display_name, "display_name", NAME_MAX)
+    except ValidationError as error:
+        errors.update(error.error_dict)
+        name = ""
+    if privacy is None:
+        privacy = firm.default_privacy
+    if privacy not in Privacy.values:
+        add("privacy", _("Choisissez public, privé ou masqué."), "privacy")
+    if owner is not None:
+        try:
+            _owner_usable(actor, firm, owner)
+        except ValidationError as error:
+            errors.update(error.error_dict)
+    elif firm.ownership_enabled and firm.owner_required:
+        add(
+            "owner",
+            _("Ce cabinet exige un responsable client pour chaque nouveau client."),
+            "required",
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    own_entry = owner is not None and owner.colleague_id == actor.pk
+    needs_manager = actor.is_limited or privacy != Privacy.PUBLIC
+    manager = actor if (not actor.is_admin and needs_manager and not own_entry) else None
+    client = Contact.objects.create(
+        firm_id=actor.firm_id,
+        kind=kind,
+        display_name=name,
+        privacy=privacy,
+        contact_type=contact_type,
+        owner=owner,
+        manager=manager,
+    )
+    record_event(
+        actor=actor,
+        action="client.created",
+        client=client,
+        summary=_("Client « %(name)s » créé") % {"name": name},
+        after={
+            "display_name": name,
+            "kind": kind,
+            "privacy": privacy,
+            "contact_type": _ref(contact_type),
+            "owner": _ref(owner),
+            "manager": _ref(manager),
+        },
+    )
+    return client
+
+
+@transaction.atomic
+def update_client(
+    *,
+    actor: Colleague,
+    client: Contact,
+    display_name: str | _Unset = UNSET,
+    contact_type: ContactType | _Unset | None = UNSET,
+    expected_version: int | None = None,
+) -> Contact:
+    """Changes a client's details; anyone with full access may. A stale `expected_version`
+    is refused with StaleVersionError and changes nothing."""
+    _require_active(actor)
+    locked = _lock_client(actor, client)
+    _require_visible(actor, locked, Level.FULL)
+    if expected_version is not None and expected_version != locked.version:
+        raise StaleVersionError(
+            _(
+                "Ce client a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert. "
+                "Rechargez la page pour voir ses modifications."
+            ),
+            code="stale",
+        )
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    if not isinstance(display_name, _Unset):
+        name = _validated_name(display_name, "display_name", NAME_MAX)
+        if name != locked.display_name:
+            before["display_name"], after["display_name"] = locked.display_name, name
+            locked.display_name = name
+    if not isinstance(contact_type, _Unset):
+        _same_firm(actor, contact_type)
+        if (contact_type.pk if contact_type else None) != locked.contact_type_id:
+            before["contact_type"] = _ref(locked.contact_type)
+            after["contact_type"] = _ref(contact_type)
+            locked.contact_type = contact_type
+    if after:
+        # search_name follows display_name (Contact.save computes it).
+        _touch(locked, *after, *(["search_name"] if "display_name" in after else []))
+        record_event(
+            actor=actor,
+            action="client.updated",
+            client=locked,
+            summary=_("Détails du client modifiés"),
+            before=before,
+            after=after,
+        )
+    _sync(client, locked, "display_name", "search_name", "contact_type_id")
+    return locked
+
+
+@transaction.atomic
+def delete_client(*, actor: Colleague, client: Contact) -> None:
+    """Deletes a client for good (admins only); its history stays, with its name."""
+    _require_active(actor)
+    locked = _lock_client(actor, client)
+    _require_admin_on_client(actor, locked)
+    record_event(
+        actor=actor,
+        action="client.deleted",
+        client=locked,
+        summary=_("Client « %(name)s » supprimé") % {"name": locked.display_name},
+        before={
+            "display_name": locked.display_name,
+            "kind": locked.kind,
+            "privacy": locked.privacy,
+        },
+    )
+    locked.delete()
+
+
+# ---------------------------------------------------------------------------------------
+# The client team, privacy and grants (admin, owner or manager).
+# ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_owner(*, actor: Colleague, client: Contact, owner: OwnerEntry | None) -> Contact:
+    locked = _lock_client(actor, client)
+    _require_team_editor(actor, locked)
+    if owner is not None:
+        _owner_usable(actor, _fresh_firm(actor), owner)
+    if (owner.pk if owner else None) == locked.owner_id:
+        return locked
+    previous = locked.owner
+    locked.owner = owner
+    _touch(locked, "owner")
+    record_event(
+        actor=actor,
+        action="client.owner_changed",
+        client=locked,
+        summary=_("Responsable client : %(before)s → %(after)s")
+        % {"before": previous or _("aucun"), "after": owner or _("aucun")},
+        before={"owner": _ref(previous)},
+        after={"owner": _ref(owner)},
+    )
+    _sync(client, locked, "owner_id")
+    return locked
+
+
+@transaction.atomic
+def set_manager(*, actor: Colleague, client: Contact, manager: Colleague | None) -> Contact:
+    locked = _lock_client(actor, client)
+    _require_team_editor(actor, locked)
+    if manager is not None:
+        _require_active_colleague(actor, manager, "manager")
+    if (manager.pk if manager else None) == locked.manager_id:
+        return locked
+    previous = locked.manager
+    locked.manager = manager
+    _touch(locked, "manager")
+    record_event(
+        actor=actor,
+        action="client.manager_changed",
+        client=locked,
+        summary=_("Gestionnaire : %(before)s → %(after)s")
+        % {"before": previous or _("aucun"), "after": manager or _("aucun")},
+        before={"manager": _ref(previous)},
+        after={"manager": _ref(manager)},
+    )
+    _sync(client, locked, "manager_id")
+    return locked
+
+
+@transaction.atomic
+def set_role_holder(
+    *, actor: Colleague, client: Contact, slot: int, colleague: Colleague | None
+) -> RoleAssignment | None:
+    """Gives a titled role slot of the client to a colleague, or empties it (None)."""
+    locked = _lock_client(actor, client)
+    _require_team_editor(actor, locked)
+    role_slot = RoleSlot.objects.filter(firm_id=actor.firm_id, number=slot).first()
+    if role_slot is None:
+        raise _invalid("slot", _("Ce poste n'existe pas."), "unknown_slot")
+    if colleague is not None:
+        if not role_slot.title:
+            raise _invalid(
+                "slot",
+                _("Ce poste n'a pas d'intitulé : donnez-lui un intitulé dans les réglages."),
+                "untitled_slot",
+            )
+        _require_active_colleague(actor, colleague, "colleague")
+    current = RoleAssignment.objects.filter(client_id=locked.pk, slot=slot).first()
+    previous = current.colleague if current else None
+    if (colleague.pk if colleague else None) == (previous.pk if previous else None):
+        return current
+    if colleague is None:
+        assert current is not None
+        current.delete()
+        result = None
+    elif current is None:
+        result = RoleAssignment.objects.create(
+            firm_id=actor.firm_id, client=locked, slot=slot, colleague=colleague
+        )
+    else:
+        current.colleague = colleague
+        current.save(update_fields=["colleague"])
+        result = current
+    title = role_slot.title or f"#{slot}"
+    record_event(
+        actor=actor,
+        action="client.role_changed",
+        client=locked,
+        summary=_("Poste « %(title)s » : %(before)s → %(after)s")
+        % {
+            "title": title,
+            "before": previous or _("personne"),
+            "after": colleague or _("personne"),
+        },
+        before={"role": {"slot": slot, "title": role_slot.title, "colleague": _ref(previous)}},
+        after={"role": {"slot": slot, "title": role_slot.title, "colleague": _ref(colleague)}},
+    )
+    return result
+
+
+@transaction.atomic
+def add_client_member(
+    *,
+    actor: Colleague,
+    client: Contact,
+    colleague: Colleague | None = None,
+    team: Team | None = None,
+) -> ClientMember:
+    locked = _lock_client(actor, client)
+    _require_team_editor(actor, locked)
+    holder = _holder(actor, colleague, team)
+    existing = ClientMember.objects.filter(client_id=locked.pk)
+    if existing.filter(colleague=colleague, team=team).exists():
+        raise _invalid(
+            "team" if team is not None else "colleague",
+            _("%(name)s fait déjà partie de l'équipe client.")
+            % {"name": _holder_name(colleague, team)},
+            "already_member",
+        )
+    member = ClientMember.objects.create(
+        firm_id=actor.firm_id, client=locked, colleague=colleague, team=team
+    )
+    record_event(
+        actor=actor,
+        action="client.member_added",
+        client=locked,
+        summary=_("%(name)s ajouté à l'équipe client") % {"name": _holder_name(colleague, team)},
+        after={"member": holder},
+    )
+    return member
+
+
+@transaction.atomic
+def remove_client_member(
+    *,
+    actor: Colleague,
+    client: Contact,
+    colleague: Colleague | None = None,
+    team: Team | None = None,
+) -> None:
+    locked = _lock_client(actor, client)
+    _require_team_editor(actor, locked)
+    _one_of(colleague, team)
+    _same_firm(actor, colleague, team)
+    deleted, _rows = ClientMember.objects.filter(
+        client_id=locked.pk, colleague=colleague, team=team
+    ).delete()
+    if not deleted:
+        raise _invalid(
+            "team" if team is not None else "colleague",
+            _("%(name)s ne fait pas partie de l'équipe client.")
+            % {"name": _holder_name(colleague, team)},
+            "not_member",
+        )
+    record_event(
+        actor=actor,
+        action="client.member_removed",
+        client=locked,
+        summary=_("%(name)s retiré de l'équipe client") % {"name": _holder_name(colleague, team)},
+        before={"member": {"colleague": _ref(colleague)} if colleague else {"team": _ref(team)}},
+    )
+
+
+@transaction.atomic
+def set_privacy(*, actor: Colleague, client: Contact, privacy: str) -> Contact:
+    locked = _lock_client(actor, client)
+    _require_team_editor(actor, locked)
+    if privacy not in Privacy.values:
+        raise _invalid("privacy", _("Choisissez public, privé ou masqué."), "privacy")
+    if privacy == locked.privacy:
+        return locked
+    previous = locked.privacy
+    locked.privacy = privacy
+    _touch(locked, "privacy")
+    record_event(
+        actor=actor,
+        action="client.privacy_changed",
+        client=locked,
+        summary=_("Confidentialité : %(before)s → %(after)s")
+        % {"before": Privacy(previous).label, "after": Privacy(privacy).label},
+        before={"privacy": previous},
+        after={"privacy": privacy},
+    )
+    _sync(client, locked, "privacy")
+    return locked
+
+
+@transaction.atomic
+def grant_access(
+    *,
+    actor: Colleague,
+    client: Contact,
+    colleague: Colleague | None = None,
+    team: Team | None = None,
+) -> AccessGrant:
+    locked = _lock_client(actor, client)
+    _require_team_editor(actor, locked)
+    holder = _holder(actor, colleague, team)
+    if AccessGrant.objects.filter(client_id=locked.pk, colleague=colleague, team=team).exists():
+        raise _invalid(
+            "team" if team is not None else "colleague",
+            _("%(name)s a déjà un accès accordé à ce client.")
+            % {"name": _holder_name(colleague, team)},
+            "already_granted",
+        )
+    grant = AccessGrant.objects.create(
+        firm_id=actor.firm_id, client=locked, colleague=colleague, team=team
+    )
+    record_event(
+        actor=actor,
+        action="client.access_granted",
+        client=locked,
+        summary=_("Accès accordé à %(name)s") % {"name": _holder_name(colleague, team)},
+        after={"grant": holder},
+    )
+    return grant
+
+
+@transaction.atomic
+def revoke_access(
+    *,
+    actor: Colleague,
+    client: Contact,
+    colleague: Colleague | None = None,
+    team: Team | None = None,
+) -> None:
+    locked = _lock_client(actor, client)
+    _require_team_editor(actor, locked)
+    _one_of(colleague, team)
+    _same_firm(actor, colleague, team)
+    deleted, _rows = AccessGrant.objects.filter(
+        client_id=locked.pk, colleague=colleague, team=team
+    ).delete()
+    if not deleted:
+        raise _invalid(
+            "team" if team is not None else "colleague",
+            _("%(name)s n'a pas d'accès accordé à ce client.")
+            % {"name": _holder_name(colleague, team)},
+            "not_granted",
+        )
+    record_event(
+        actor=actor,
+        action="client.access_revoked",
+        client=locked,
+        summary=_("Accès retiré à %(name)s") % {"name": _holder_name(colleague, team)},
+        before={"grant": {"colleague": _ref(colleague)} if colleague else {"team": _ref(team)}},
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Portfolios (admins only, seed 003).
+# ---------------------------------------------------------------------------------------
+
+
+def _validated_portfolio(
+    actor: Colleague, name: str, email: str, exclude: Portfolio | None = None
+) -> tuple[str, str]:
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        clean_name = _validated_name(name, "name", PORTFOLIO_NAME_MAX)
+    except ValidationError as error:
+        errors.update(error.error_dict)
+        clean_name = ""
+    clean_email = (email or "").strip().lower()
+    if clean_email:
+        try:
+            validate_email(clean_email)
+        except ValidationError:
+            errors["email"] = [
+                ValidationError(_("Saisissez une adresse e-mail valide."), code="email")
+            ]
+    if clean_name:
+        same = Portfolio.objects.filter(firm_id=actor.firm_id, name__iexact=clean_name)
+        if exclude is not None:
+            same = same.exclude(pk=exclude.pk)
+        if same.exists():
+            errors["name"] = [
+                ValidationError(_("Un portefeuille porte déjà ce nom."), code="duplicate_name")
+            ]
+    if errors:
+        raise ValidationError(errors)
+    return clean_name, clean_email
+
+
+@transaction.atomic
+def create_portfolio(*, actor: Colleague, name: str, email: str = "") -> Portfolio:
+    _require_admin(actor)
+    clean_name, clean_email = _validated_portfolio(actor, name, email)
+    portfolio = Portfolio.objects.create(firm_id=actor.firm_id, name=clean_name, email=clean_email)
+    record_event(
+        actor=actor,
+        action="portfolio.created",
+        summary=_("Portefeuille « %(name)s » créé") % {"name": clean_name},
+        after={"portfolio": _ref(portfolio), "email": clean_email},
+    )
+    return portfolio
+
+
+def _lock_portfolio(actor: Colleague, portfolio: Portfolio) -> Portfolio:
+    _same_firm(actor, portfolio)
+    try:
+        return Portfolio.objects.select_for_update().get(pk=portfolio.pk, firm_id=actor.firm_id)
+    except Portfolio.DoesNotExist:
+        raise Http404 from None
+
+
+@transaction.atomic
+def update_portfolio(*, actor: Colleague, portfolio: Portfolio, name: str, email: str) -> Portfolio:
+    _require_admin(actor)
+    locked = _lock_portfolio(actor, portfolio)
+    clean_name, clean_email = _validated_portfolio(actor, name, email, exclude=locked)
+    if (clean_name, clean_email) == (locked.name, locked.email):
+        return locked
+    before = {"name": locked.name, "email": locked.email}
+    locked.name, locked.email = clean_name, clean_email
+    locked.save(update_fields=["name", "email"])
+    record_event(
+        actor=actor,
+        action="portfolio.updated",
+        summary=_("Portefeuille « %(name)s » modifié") % {"name": clean_name},
+        before={"portfolio": {"id": locked.pk, **before}},
+        after={"portfolio": {"id": locked.pk, "name": clean_name, "email": clean_email}},
+    )
+    portfolio.name, portfolio.email = clean_name, clean_email
+    return locked
+
+
+@transaction.atomic
+def delete_portfolio(*, actor: Colleague, portfolio: Portfolio) -> int:
+    """Deletes a portfolio; its clients leave it (one audit event each). Returns their count."""
+    _require_admin(actor)
+    locked = _lock_portfolio(actor, portfolio)
+    clients = list(
+        Contact.objects.select_for_update()
+        .filter(firm_id=actor.firm_id, portfolio_id=locked.pk)
+        .only("id", "firm_id", "display_name")
+    )
+    summary = _("Retiré du portefeuille « %(name)s » (supprimé)") % {"name": locked.name}
+    _bulk_record(
+        new_event(
+            actor=actor,
+            action="client.portfolio_changed",
+            client=client,
+            summary=summary,
+            before={"portfolio": _ref(locked)},
+            after={"portfolio": None},
+        )
+        for client in clients
+    )
+    _update_clients(clients, portfolio=None)
+    record_event(
+        actor=actor,
+        action="portfolio.deleted",
+        summary=_("Portefeuille « %(name)s » supprimé") % {"name": locked.name},
+        before={"portfolio": _ref(locked), "clients": len(clients)},
+    )
+    locked.delete()
+    return len(clients)
+
+
+@transaction.atomic
+def move_client_to_portfolio(
+    *, actor: Colleague, client: Contact, portfolio: Portfolio | None
+) -> Portfolio | None:
+    """Puts a client in a portfolio (or in none), taking it out of its previous one.
+
+    Returns the previous portfolio so the caller can say "moved from X". The client row is
+    locked, so two concurrent moves serialise and each records the true previous portfolio.
+    """
+    locked = _lock_client(actor, client)
+    _require_admin_on_client(actor, locked)
+    _same_firm(actor, portfolio)
+    previous = locked.portfolio
+    if (portfolio.pk if portfolio else None) == locked.portfolio_id:
+        return previous
+    locked.portfolio = portfolio
+    _touch(locked, "portfolio")
+    if previous is None:
+        summary = _("Ajouté au portefeuille « %(after)s »") % {"after": portfolio}
+    elif portfolio is None:
+        summary = _("Retiré du portefeuille « %(before)s »") % {"before": previous}
+    else:
+        summary = _("Déplacé du portefeuille « %(before)s » vers « %(after)s »") % {
+            "before": previous,
+            "after": portfolio,
+        }
+    record_event(
+        actor=actor,
+        action="client.portfolio_changed",
+        client=locked,
+        summary=summary,
+        before={"portfolio": _ref(previous)},
+        after={"portfolio": _ref(portfolio)},
+    )
+    _sync(client, locked, "portfolio_id")
+    return previous
+
+
+@transaction.atomic
+def staff_portfolio(
+    *,
+    actor: Colleague,
+    portfolio: Portfolio,
+    colleague: Colleague | None = None,
+    team: Team | None = None,
+) -> PortfolioStaff:
+    _require_admin(actor)
+    locked = _lock_portfolio(actor, portfolio)
+    holder = _holder(actor, colleague, team)
+    if PortfolioStaff.objects.filter(
+        portfolio_id=locked.pk, colleague=colleague, team=team
+    ).exists():
+        raise _invalid(
+            "team" if team is not None else "colleague",
+            _("%(name)s fait déjà partie du portefeuille « %(portfolio)s ».")
+            % {"name": _holder_name(colleague, team), "portfolio": locked.name},
+            "already_staffed",
+        )
+    staff = PortfolioStaff.objects.create(
+        firm_id=actor.firm_id, portfolio=locked, colleague=colleague, team=team
+    )
+    record_event(
+        actor=actor,
+        action="portfolio.staffed",
+        summary=_("%(name)s ajouté au portefeuille « %(portfolio)s »")
+        % {"name": _holder_name(colleague, team), "portfolio": locked.name},
+        after={"portfolio": _ref(locked), **holder},
+    )
+    return staff
+
+
+@transaction.atomic
+def unstaff_portfolio(
+    *,
+    actor: Colleague,
+    portfolio: Portfolio,
+    colleague: Colleague | None = None,
+    team: Team | None = None,
+) -> None:
+    _require_admin(actor)
+    locked = _lock_portfolio(actor, portfolio)
+    _one_of(colleague, team)
+    _same_firm(actor, colleague, team)
+    deleted, _rows = PortfolioStaff.objects.filter(
+        portfolio_id=locked.pk, colleague=colleague, team=team
+    ).delete()
+    if not deleted:
+        raise _invalid(
+            "team" if team is not None else "colleague",
+            _("%(name)s ne fait pas partie du portefeuille « %(portfolio)s ».")
+            % {"name": _holder_name(colleague, team), "portfolio": locked.name},
+            "not_staffed",
+        )
+    record_event(
+        actor=actor,
+        action="portfolio.unstaffed",
+        summary=_("%(name)s retiré du portefeuille « %(portfolio)s »")
+        % {"name": _holder_name(colleague, team), "portfolio": locked.name},
+        before={
+            "portfolio": _ref(locked),
+            **({"colleague": _ref(colleague)} if colleague else {"team": _ref(team)}),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The owner roster (admins only, seed 002).
+# ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_roster_owner(
+    *,
+    actor: Colleague,
+    colleague: Colleague | None = None,
+    name: str = "",
+    allow_manual: bool = False,
+) -> OwnerEntry:
+    """Adds a colleague, or a manual owner known by name, to the owner roster.
+
+    A manual name that matches an active colleague is refused (code "matches_colleague",
+    with the colleague's id in the error's params) unless `allow_manual` confirms it.
+    """
+    _require_admin(actor)
+    if (colleague is None) == (not (name or "").strip()):
+        raise _invalid(
+            "colleague",
+            _("Choisissez soit un collaborateur, soit un nom de responsable."),
+            "colleague_xor_name",
+        )
+    # Serialise roster changes of one firm, so two admins cannot add the same name twice.
+    Firm.objects.select_for_update().filter(pk=actor.firm_id).first()
+    roster = OwnerEntry.objects.filter(firm_id=actor.firm_id)
+    if colleague is not None:
+        _require_active_colleague(actor, colleague, "colleague")
+        if roster.filter(colleague=colleague).exists():
+            raise _invalid(
+                "colleague",
+                _("%(name)s est déjà dans la liste des responsables clients.")
+                % {"name": colleague.full_name},
+                "already_on_roster",
+            )
+        entry = OwnerEntry.objects.create(firm_id=actor.firm_id, colleague=colleague)
+    else:
+        clean = _validated_name(name, "name", OWNER_NAME_MAX)
+        wanted = normalise_for_search(clean)
+        if any(
+            normalise_for_search(other) == wanted
+            for other in roster.filter(colleague__isnull=True).values_list("name", flat=True)
+        ):
+            raise _invalid(
+                "name",
+                _("« %(name)s » est déjà dans la liste des responsables clients.")
+                % {"name": clean},
+                "already_on_roster",
+            )
+        if not allow_manual:
+            for match in Colleague.objects.filter(firm_id=actor.firm_id, is_active=True):
+                if normalise_for_search(match.full_name) == wanted:
+                    raise ValidationError(
+                        {
+                            "name": ValidationError(
+                                _(
+                                    "« %(name)s » correspond au collaborateur %(colleague)s : "
+                                    "ajoutez plutôt ce collaborateur, ou confirmez le "
+                                    "responsable manuel."
+                                ),
+                                code="matches_colleague",
+                                params={
+                                    "name": clean,
+                                    "colleague": match.full_name,
+                                    "colleague_id": match.pk,
+                                },
+                            )
+                        }
+                    )
+        entry = OwnerEntry.objects.create(firm_id=actor.firm_id, name=clean)
+    record_event(
+        actor=actor,
+        action="roster.added",
+        summary=_("%(name)s ajouté à la liste des responsables clients") % {"name": entry},
+        after={"owner": _ref(entry)},
+    )
+    return entry
+
+
+def _check_target_owner(
+    actor: Colleague, source: OwnerEntry, target: OwnerEntry, field: str
+) -> None:
+    _same_firm(actor, target)
+    if target.pk == source.pk:
+        raise _invalid(
+            field,
+            _("Choisissez un autre responsable que celui dont les clients partent."),
+            "same_owner",
+        )
+    if target.colleague_id is not None and not target.colleague.is_active:  # type: ignore[union-attr]
+        raise _invalid(
+            field,
+            _("%(name)s est désactivé : choisissez un responsable actif.") % {"name": target},
+            "inactive",
+        )
+
+
+def _reassign_owner(
+    actor: Colleague, clients: list[Contact], source: OwnerEntry, target: OwnerEntry | None
+) -> int:
+    summary = _("Responsable client : %(before)s → %(after)s") % {
+        "before": source,
+        "after": target or _("aucun"),
+    }
+    _bulk_record(
+        new_event(
+            actor=actor,
+            action="client.owner_changed",
+            client=client,
+            summary=summary,
+            before={"owner": _ref(source)},
+            after={"owner": _ref(target)},
+        )
+        for client in clients
+    )
+    return _update_clients(clients, owner=target)
+
+
+def _locked_clients(actor: Colleague, **where: Any) -> list[Contact]:
+    return list(
+        Contact.objects.select_for_update()
+        .filter(firm_id=actor.firm_id, **where)
+        .only("id", "firm_id", "display_name")
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def transfer_clients(*, actor: Colleague, from_owner: OwnerEntry, to_owner: OwnerEntry) -> int:
+    """Gives every client of one owner to another, in one transaction. Returns the count."""
+    _require_admin(actor)
+    _same_firm(actor, from_owner)
+    _check_target_owner(actor, from_owner, to_owner, "to_owner")
+    clients = _locked_clients(actor, owner_id=from_owner.pk)
+    count = _reassign_owner(actor, clients, from_owner, to_owner)
+    record_event(
+        actor=actor,
+        action="roster.clients_transferred",
+        summary=ngettext(
+            "%(count)s client transféré de %(before)s à %(after)s",
+            "%(count)s clients transférés de %(before)s à %(after)s",
+            count,
+        )
+        % {"count": count, "before": from_owner, "after": to_owner},
+        before={"owner": _ref(from_owner)},
+        after={"owner": _ref(to_owner), "clients": count},
+    )
+    return count
+
+
+@transaction.atomic
+def remove_roster_owner(
+    *, actor: Colleague, entry: OwnerEntry, transfer_to: OwnerEntry | None
+) -> int:
+    """Removes an owner from the roster; their clients go to `transfer_to`, or become
+    unowned when it is None. Returns the number of clients concerned."""
+    _require_admin(actor)
+    _same_firm(actor, entry)
+    if transfer_to is not None:
+        _check_target_owner(actor, entry, transfer_to, "transfer_to")
+    clients = _locked_clients(actor, owner_id=entry.pk)
+    count = _reassign_owner(actor, clients, entry, transfer_to)
+    record_event(
+        actor=actor,
+        action="roster.removed",
+        summary=_("%(name)s retiré de la liste des responsables clients") % {"name": entry},
+        before={"owner": _ref(entry)},
+        after={"clients_to": _ref(transfer_to), "clients": count},
+    )
+    entry.delete()
+    return count
+
+
+@transaction.atomic
+def release_colleague_clients(
+    *,
+    actor: Colleague,
+    colleague: Colleague,
+    owner_to: OwnerEntry | None,
+    manager_to: Colleague | None,
+) -> Released:
+    """Before a colleague is deactivated or deleted: the clients they own (through their
+    roster entry) go to `owner_to`, those they manage to `manager_to` (None: nobody).
+    The roster entry itself stays until removed from the roster."""
+    _require_admin(actor)
+    _same_firm(actor, colleague)
+    entry = OwnerEntry.objects.filter(firm_id=actor.firm_id, colleague=colleague).first()
+    if owner_to is not None:
+        if entry is not None:
+            _check_target_owner(actor, entry, owner_to, "owner_to")
+        else:
+            _same_firm(actor, owner_to)
+    if manager_to is not None:
+        _require_active_colleague(actor, manager_to, "manager_to")
+        if manager_to.pk == colleague.pk:
+            raise _invalid(
+                "manager_to",
+                _("Choisissez un autre gestionnaire que le collaborateur qui part."),
+                "same_manager",
+            )
+    owned = 0
+    if entry is not None:
+        owned = _reassign_owner(actor, _locked_clients(actor, owner_id=entry.pk), entry, owner_to)
+    managed_clients = _locked_clients(actor, manager_id=colleague.pk)
+    summary = _("Gestionnaire : %(before)s → %(after)s") % {
+        "before": colleague,
+        "after": manager_to or _("aucun"),
+    }
+    _bulk_record(
+        new_event(
+            actor=actor,
+            action="client.manager_changed",
+            client=client,
+            summary=summary,
+            before={"manager": _ref(colleague)},
+            after={"manager": _ref(manager_to)},
+        )
+        for client in managed_clients
+    )
+    managed = _update_clients(managed_clients, manager=manager_to)
+    record_event(
+        actor=actor,
+        action="colleague.clients_released",
+        summary=_("Clients de %(name)s réattribués") % {"name": colleague},
+        before={"colleague": _ref(colleague)},
+        after={
+            "owner": _ref(owner_to),
+            "manager": _ref(manager_to),
+            "owned": owned,
+            "managed": managed,
+        },
+    )
+    return Released(owned=owned, managed=managed)

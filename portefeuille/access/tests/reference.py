@@ -1,0 +1,236 @@
+"""A reference model of PRODUCT.md §6, in plain Python, for the proof tests.
+
+It imports nothing from `portefeuille.access` (neither the rules nor the models): a world is
+a handful of dataclasses keyed by small integers, and `reference_level` reads §6 line by
+line. The differential and stateful tests hold the real rules against it.
+
+Keys are world keys, not database ids (`worlds.build` maps one to the other). Every key
+space (colleagues, teams, owners, clients, portfolios) is independent, and keys are unique
+across both firms.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+NONE, NAME, FULL = 0, 1, 2
+LEVEL_NAMES = {NONE: "none", NAME: "name", FULL: "full"}
+
+PUBLIC, PRIVATE, HIDDEN = "public", "private", "hidden"
+PRIVACIES = (PUBLIC, PRIVATE, HIDDEN)
+KINDS = ("organization", "person", "client_group")
+
+
+@dataclass
+class FirmSettings:
+    # Titled custom role slots: {slot number (1..10): title}. Untitled slots are absent.
+    role_titles: dict[int, str] = field(default_factory=dict)
+    # The ownership switch hides the owner field; it does not change §6 (owner data kept).
+    ownership_enabled: bool = True
+
+
+@dataclass
+class Colleague:
+    firm: int
+    admin: bool = False
+    limited: bool = False
+    active: bool = True
+
+
+@dataclass
+class Team:
+    firm: int
+    members: set[int] = field(default_factory=set)  # colleague keys
+
+
+@dataclass
+class OwnerEntry:
+    """An owner-roster entry: linked to a colleague, or a manual owner known by name."""
+
+    firm: int
+    colleague: int | None = None
+    name: str = ""
+
+
+@dataclass
+class Client:
+    firm: int
+    kind: str = "organization"
+    privacy: str = PUBLIC
+    owner: int | None = None  # owner-roster entry key
+    manager: int | None = None  # colleague key
+    roles: dict[int, int] = field(default_factory=dict)  # slot number -> colleague key
+    members: set[int] = field(default_factory=set)  # colleague keys
+    member_teams: set[int] = field(default_factory=set)  # team keys
+    portfolio: int | None = None  # portfolio key
+    grants: set[int] = field(default_factory=set)  # colleague keys
+    grant_teams: set[int] = field(default_factory=set)  # team keys
+
+
+@dataclass
+class Portfolio:
+    firm: int
+    staff: set[int] = field(default_factory=set)  # colleague keys
+    staff_teams: set[int] = field(default_factory=set)  # team keys
+
+
+@dataclass
+class World:
+    firms: list[FirmSettings] = field(default_factory=lambda: [FirmSettings(), FirmSettings()])
+    colleagues: dict[int, Colleague] = field(default_factory=dict)
+    teams: dict[int, Team] = field(default_factory=dict)
+    owners: dict[int, OwnerEntry] = field(default_factory=dict)
+    clients: dict[int, Client] = field(default_factory=dict)
+    portfolios: dict[int, Portfolio] = field(default_factory=dict)
+
+    def teams_of(self, colleague: int) -> set[int]:
+        return {key for key, team in self.teams.items() if colleague in team.members}
+
+    def colleagues_of(self, firm: int) -> list[int]:
+        return [key for key, colleague in self.colleagues.items() if colleague.firm == firm]
+
+    def clients_of(self, firm: int) -> list[int]:
+        return [key for key, client in self.clients.items() if client.firm == firm]
+
+    def teams_in(self, firm: int) -> list[int]:
+        return [key for key, team in self.teams.items() if team.firm == firm]
+
+    def portfolios_in(self, firm: int) -> list[int]:
+        return [key for key, portfolio in self.portfolios.items() if portfolio.firm == firm]
+
+    def owners_in(self, firm: int) -> list[int]:
+        return [key for key, owner in self.owners.items() if owner.firm == firm]
+
+    def size(self) -> str:
+        return (
+            f"{len(self.colleagues)} colleagues, {len(self.teams)} teams, "
+            f"{len(self.clients)} clients, {len(self.portfolios)} portfolios"
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# §6, read line by line.
+# ---------------------------------------------------------------------------------------
+
+
+def _on_client_team(world: World, u: int, c: Client) -> bool:
+    """Rule 3, first part: owner (through a roster entry linked to u), manager, role holder,
+    direct member, member of a team on the client team."""
+    owner = world.owners.get(c.owner) if c.owner is not None else None
+    return (
+        (owner is not None and owner.colleague == u)
+        or c.manager == u
+        or u in c.roles.values()
+        or u in c.members
+        or any(u in world.teams[team].members for team in c.member_teams)
+    )
+
+
+def _staffs_portfolio(world: World, u: int, c: Client) -> bool:
+    """Rule 3, second part: staffs c's portfolio directly or through a team."""
+    if c.portfolio is None:
+        return False
+    portfolio = world.portfolios[c.portfolio]
+    return u in portfolio.staff or any(
+        u in world.teams[team].members for team in portfolio.staff_teams
+    )
+
+
+def _holds_grant(world: World, u: int, c: Client) -> bool:
+    """Rule 3, third part: holds an access grant on c, directly or through a team."""
+    return u in c.grants or any(u in world.teams[team].members for team in c.grant_teams)
+
+
+def reference_level(world: World, colleague: int, client: int) -> int:
+    """§6 `level(u, c)`: NONE (0), NAME (1) or FULL (2)."""
+    u = world.colleagues[colleague]
+    c = world.clients[client]
+    if u.firm != c.firm:  # "for a colleague u and a client c of the same firm"; §2: never crosses
+        return NONE
+    if not u.active:  # 1.
+        return NONE
+    if u.admin:  # 2.
+        return FULL
+    if (  # 3.
+        _on_client_team(world, colleague, c)
+        or _staffs_portfolio(world, colleague, c)
+        or _holds_grant(world, colleague, c)
+    ):
+        return FULL
+    if u.limited:  # 4.
+        return NONE
+    return {PUBLIC: FULL, PRIVATE: NAME, HIDDEN: NONE}[c.privacy]  # 5.
+
+
+def reference_visible(world: World, colleague: int, min_level: int) -> set[int]:
+    """The client keys on which the colleague has at least `min_level` (NAME or FULL)."""
+    return {
+        client for client in world.clients if reference_level(world, colleague, client) >= min_level
+    }
+
+
+def reference_reasons(world: World, colleague: int, client: int) -> Counter[str]:
+    """Why a colleague sees a client, as a multiset of reason kinds (ACCESS_INTERFACE.md):
+    one per link (a colleague in two teams on the client team has two "team" reasons),
+    "admin" for admins, "public" for a full-scope colleague (or admin) on a public client,
+    "private_name_only" for a name-only view. Empty when the level is NONE."""
+    found: Counter[str] = Counter()
+    level = reference_level(world, colleague, client)
+    if level == NONE:
+        return found
+    u = world.colleagues[colleague]
+    c = world.clients[client]
+    if level == NAME:
+        found["private_name_only"] += 1
+        return found
+    if u.admin:
+        found["admin"] += 1
+    owner = world.owners.get(c.owner) if c.owner is not None else None
+    if owner is not None and owner.colleague == colleague:
+        found["owner"] += 1
+    if c.manager == colleague:
+        found["manager"] += 1
+    found["role"] += sum(1 for holder in c.roles.values() if holder == colleague)
+    if colleague in c.members:
+        found["member"] += 1
+    teams = world.teams_of(colleague)
+    found["team"] += len(teams & c.member_teams)
+    if c.portfolio is not None:
+        portfolio = world.portfolios[c.portfolio]
+        if colleague in portfolio.staff:
+            found["portfolio"] += 1
+        found["portfolio_team"] += len(teams & portfolio.staff_teams)
+    if colleague in c.grants:
+        found["grant"] += 1
+    found["grant_team"] += len(teams & c.grant_teams)
+    if c.privacy == PUBLIC and not u.limited:
+        found["public"] += 1
+    return +found  # drop zero counts
+
+
+def reference_explain(world: World, client: int) -> dict[int, tuple[int, Counter[str]]]:
+    """§6 `explain(c)`: every ACTIVE colleague of c's firm with level >= NAME, with their
+    level and reasons."""
+    firm = world.clients[client].firm
+    result: dict[int, tuple[int, Counter[str]]] = {}
+    for key in world.colleagues_of(firm):
+        if not world.colleagues[key].active:
+            continue
+        level = reference_level(world, key, client)
+        if level >= NAME:
+            result[key] = (level, reference_reasons(world, key, client))
+    return result
+
+
+def reference_can_edit_team(world: World, colleague: int, client: int) -> bool:
+    """§4: an admin, or the client's owner (through a roster entry linked to them) or
+    manager, may change the client's team, privacy and grants (active, same firm)."""
+    u = world.colleagues[colleague]
+    c = world.clients[client]
+    if u.firm != c.firm or not u.active:
+        return False
+    if u.admin or c.manager == colleague:
+        return True
+    owner = world.owners.get(c.owner) if c.owner is not None else None
+    return owner is not None and owner.colleague == colleague

@@ -1,0 +1,138 @@
+"""Keyset pagination for every list of the API: `?limit=` and an opaque `?cursor=`.
+
+A list answers `{"items": [...], "next_cursor": "..." | null}`; the client passes
+`next_cursor` back as `cursor` to get the next page, until it is null. The cursor holds the
+sort values of the last item sent, so a page costs one indexed query however deep it is,
+and rows added or removed meanwhile never shift the next page.
+
+    @router.get("", response=Page[ContactOut])
+    def list_contacts(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
+        contacts = visible_contacts(api_colleague(request))
+        return paginate(contacts, page, order=("search_name", "id"))
+
+`order` names fields (or annotations) of the rows, `-` for descending; its last key must be
+unique (`id`) so ties never repeat or skip rows, and the keys must not be NULL (annotate with
+Coalesce first if they can be).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
+from ninja import Schema
+from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import Field
+
+from .lookup import MAX_ID
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+class PageQuery(Schema):
+    """The query parameters of a list."""
+
+    limit: int = Field(
+        DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="How many items per page (1 to 200)."
+    )
+    cursor: str | None = Field(
+        None, description="The `next_cursor` of the previous page; absent for the first page."
+    )
+
+
+class Page(Schema, Generic[T]):
+    """One page of a list."""
+
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass it as `cursor` to get the next page; null on the last page."
+    )
+
+
+def _invalid_cursor() -> NinjaValidationError:
+    return NinjaValidationError(
+        [
+            {
+                "loc": ("query", "cursor"),
+                "msg": _("Ce curseur n'est pas valide : reprenez la liste depuis le début."),
+                "type": "cursor_invalid",
+            }
+        ]
+    )
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps(list(values), cls=DjangoJSONEncoder, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    """The sort values inside a cursor; a 422 on `cursor` for anything else."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error):
+        raise _invalid_cursor() from None
+    if (
+        not isinstance(values, list)
+        or len(values) != size
+        or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in values)
+        or any(isinstance(v, int) and abs(v) > MAX_ID for v in values)
+    ):
+        raise _invalid_cursor()
+    return values
+
+
+def _after(order: Sequence[str], values: Sequence[Any]) -> Q:
+    """Rows strictly after `values` in this order: (a > x) | (a = x & b > y) | ..."""
+    condition = Q()
+    equal_so_far = Q()
+    for key, value in zip(order, values, strict=True):
+        field = key.removeprefix("-")
+        lookup = "lt" if key.startswith("-") else "gt"
+        condition |= equal_so_far & Q(**{f"{field}__{lookup}": value})
+        equal_so_far &= Q(**{field: value})
+    return condition
+
+
+def _sort_values(row: Model, order: Sequence[str]) -> list[Any]:
+    values = []
+    for key in order:
+        value: Any = row
+        for part in key.removeprefix("-").split("__"):
+            value = getattr(value, part)
+        if value is None:
+            raise ValueError(f"Sort key {key!r} is NULL; paginate on non-null keys only.")
+        values.append(value)
+    return values
+
+
+def paginate(
+    queryset: QuerySet[Any], page: PageQuery | None = None, *, order: Sequence[str]
+) -> dict[str, Any]:
+    """One page of `queryset` sorted by `order`, as the `Page` body."""
+    page = page or PageQuery(limit=DEFAULT_LIMIT, cursor=None)
+    queryset = queryset.order_by(*order)
+    if page.cursor:
+        decoded = decode_cursor(page.cursor, len(order))
+        try:
+            queryset = queryset.filter(_after(order, decoded))
+        except (ValueError, TypeError, DjangoValidationError):
+            # A hand-made cursor whose values do not fit the fields' types.
+            raise _invalid_cursor() from None
+    rows = list(queryset[: page.limit + 1])
+    next_cursor = None
+    if len(rows) > page.limit:
+        rows = rows[: page.limit]
+        next_cursor = encode_cursor(_sort_values(rows[-1], order))
+    return {"items": rows, "next_cursor": next_cursor}
