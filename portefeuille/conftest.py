@@ -46,6 +46,14 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(scope="session")
+def live_server(django_db_setup: None, live_server: Any) -> Any:
+    # pytest-django's server decides when it starts whether to share the test thread's
+    # database connection (in-memory SQLite only): it must start after the test database
+    # exists, whichever fixture asks for it first.
+    return live_server
+
+
+@pytest.fixture(scope="session")
 def base_url(live_server: Any) -> str:
     """Relative URLs in `page.goto("/clients/")` go to the live server."""
     return str(live_server.url)
@@ -81,18 +89,7 @@ def sign_in(page: Page, live_server: Any) -> Callable[..., Page]:
 @pytest.fixture
 def signed_in_colleague(transactional_db: None) -> Colleague:
     """Who `signed_in_page` signs in: an admin of a fresh firm. Override it per module."""
-    import asyncio, os, threading  # PROBE-HELPERA
-    from django.conf import settings as dj  # PROBE-HELPERA
-    from django.db import connections  # PROBE-HELPERA
 
-    try:  # PROBE-HELPERA
-        asyncio.get_running_loop()  # PROBE-HELPERA
-        running = True  # PROBE-HELPERA
-    except RuntimeError:  # PROBE-HELPERA
-        running = False  # PROBE-HELPERA
-    c = connections["default"]  # PROBE-HELPERA
-    with open(f"/tmp/helperA/probe-{os.getpid()}.txt", "a") as fh:  # PROBE-HELPERA
-        fh.write(f"loop={running} thread={threading.current_thread().name} conn={id(c)} NAME={c.settings_dict['NAME']} settingsNAME={dj.DATABASES['default']['NAME']} same={c.settings_dict is dj.DATABASES['default']} connsettings_same={connections.settings['default'] is dj.DATABASES['default']} real={c.connection}\n")  # PROBE-HELPERA
     return AdminFactory.create(first_name="Camille", last_name="Durand")
 
 

@@ -1,6 +1,7 @@
 """Settings for Portefeuille, configured from the environment with safe defaults for `make run`."""
 
 import os
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -186,7 +187,11 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
     }
 WHITENOISE_USE_FINDERS = DEV
 
-_email = dj_email_url.parse(os.environ.get("EMAIL_URL", "console://"))
+_email_url = os.environ.get("EMAIL_URL", "console://")
+_email = dj_email_url.parse(_email_url)
+if _email_url.startswith("file://"):
+    # dj-email-url drops the leading "/" of file:///var/mail; keep the path as written.
+    _email["EMAIL_FILE_PATH"] = urllib.parse.urlsplit(_email_url).path
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email["EMAIL_HOST"]
 EMAIL_PORT = _email["EMAIL_PORT"]

@@ -176,7 +176,10 @@ def pytest_load_initial_conftests(
     global _cluster
     database = os.environ.get("PORTEFEUILLE_TEST_DB", "").strip().lower()
     if database == "sqlite":
-        os.environ["DATABASE_URL"] = "sqlite:///:memory:"
+        # A file, never ":memory:", so that no connection is ever shared between threads.
+        directory = Path(tempfile.mkdtemp(prefix="portefeuille-test-"))
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'portefeuille.sqlite3'}"
     elif database in {"postgresql", "postgres"} and "PYTEST_XDIST_WORKER" not in os.environ:
         _cluster = start_cluster()
         atexit.register(_cluster.stop)

@@ -16,6 +16,8 @@ every level apart (an API detail only says 200 or 404: NAME and FULL both show a
 
 from __future__ import annotations
 
+import html
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,7 +34,7 @@ from portefeuille.contacts.models import Contact
 from portefeuille.firms.models import Colleague
 
 from . import reference as ref
-from .worlds import Built, build
+from .worlds import CLIENT_NAME, Built, build
 
 Observed = Mapping[int, int]  # client database id -> observed level
 
@@ -43,6 +45,7 @@ class Context:
 
     world: ref.World
     built: Built
+    sessions: dict[int, HttpClient] = field(default_factory=dict)
 
     @cached_property
     def colleagues(self) -> dict[int, Colleague]:
@@ -59,10 +62,13 @@ class Context:
         return self.built.client_key()
 
     def http_as(self, colleague_key: int) -> HttpClient:
-        """A Django test client signed in as the colleague (session)."""
-        http = HttpClient()
-        http.force_login(self.colleagues[colleague_key])
-        return http
+        """A Django test client signed in as the colleague (a session made once; if the
+        colleague is deactivated later, the session stops signing them in, as in life)."""
+        if colleague_key not in self.sessions:
+            http = HttpClient()
+            http.force_login(self.colleagues[colleague_key])
+            self.sessions[colleague_key] = http
+        return self.sessions[colleague_key]
 
     def refresh(self) -> None:
         """Forgets the fetched rows (after the state changed)."""
@@ -82,6 +88,8 @@ class Surface:
     shows: Callable[[int], int] = _same
     # Whether the surface needs the world built with one audit event per client.
     needs_audit_events: bool = False
+    # Observes only the clients of the colleague's own firm (requests per pair).
+    own_firm_only: bool = False
 
 
 # --- the rules ----------------------------------------------------------------------------
@@ -137,21 +145,126 @@ EXTRA_RULE_SURFACES: list[Surface] = [
 ]
 
 # --- HTTP ---------------------------------------------------------------------------------
-# The API list and detail and the client list page join this list when they exist
-# (helper G); see the module docstring for the shape of a surface.
-HTTP_SURFACES: list[Surface] = []
+# What a colleague's browser and API client are shown. A request costs far more than a
+# query, so these run on fewer worlds (test_differential.HTTP_WORLDS) and, for the
+# per-pair ones, on the clients of the colleague's own firm only (the cross-firm sweep,
+# test_cross_firm.py, sends every other firm's id to every route).
+API_LEVELS = {"name": int(Level.NAME), "full": int(Level.FULL)}
+SIGNED_OUT = (302, 401)  # an inactive colleague's session no longer signs them in
+HTMX_RESULTS = {"HX-Request": "true", "HX-Target": "client-results"}
+TABLE_ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
+DETAIL_LINK = re.compile(r'href="/clients/(\d+)/"')
+PAGE_LINK = re.compile(r'href="(\?[^"]*after=[^"]*)"')
 
-SURFACES: list[Surface] = RULE_SURFACES + HTTP_SURFACES
-# The per-step checks of the stateful test: the lists, one query (or request) per colleague.
-LIST_SURFACES: list[Surface] = [
-    s for s in RULE_SURFACES + HTTP_SURFACES if s.name not in {"rules.level"}
+
+def _observe_api_list(ctx: Context, colleague: int) -> Observed:
+    """GET /api/v1/contacts, every page, as the colleague (session): each row's level."""
+    http = ctx.http_as(colleague)
+    observed: dict[int, int] = {}
+    url = "/api/v1/contacts?limit=200"
+    while True:
+        response = http.get(url)
+        if response.status_code in SIGNED_OUT:
+            return observed
+        assert response.status_code == 200, response.content[:300]
+        body = response.json()
+        for item in body["items"]:
+            observed[item["id"]] = API_LEVELS.get(item["access_level"], INCONSISTENT)
+        if body["next_cursor"] is None:
+            return observed
+        url = f"/api/v1/contacts?limit=200&cursor={body['next_cursor']}"
+
+
+def _own_firm_clients(ctx: Context, colleague: int) -> list[int]:
+    firm = ctx.world.colleagues[colleague].firm
+    return [pk for key, pk in ctx.built.clients.items() if ctx.world.clients[key].firm == firm]
+
+
+def _observe_api_detail(ctx: Context, colleague: int) -> Observed:
+    """GET /api/v1/contacts/{id} for every client of the colleague's firm: 404 is NONE,
+    else the level the body states (a name-only body must say "name")."""
+    http = ctx.http_as(colleague)
+    return {pk: _api_detail(http, pk) for pk in _own_firm_clients(ctx, colleague)}
+
+
+def _api_detail(http: HttpClient, pk: int) -> int:
+    response = http.get(f"/api/v1/contacts/{pk}")
+    if response.status_code == 404 or response.status_code in SIGNED_OUT:
+        return int(Level.NONE)
+    assert response.status_code == 200, response.content[:300]
+    return API_LEVELS.get(response.json()["access_level"], INCONSISTENT)
+
+
+def _observe_client_list_page(ctx: Context, colleague: int) -> Observed:
+    """The "Tous" view of the client list page, every page of it: a row with a link to the
+    client is FULL, a row with the padlock and the name alone is NAME."""
+    http = ctx.http_as(colleague)
+    by_name = {client.display_name: client.pk for client in ctx.clients.values()}
+    observed: dict[int, int] = {}
+    url = "/clients/?view=all"
+    while url:
+        response = http.get(url, headers=HTMX_RESULTS)
+        if response.status_code in SIGNED_OUT:
+            return observed
+        assert response.status_code == 200, response.content[:300]
+        page = response.content.decode()
+        for row in TABLE_ROW.findall(page):
+            if "<th" in row:
+                continue
+            name = CLIENT_NAME.search(row)
+            pk = by_name.get(name.group(0)) if name else None
+            if pk is None:
+                observed[-1] = INCONSISTENT  # a row that names no client of the world
+                continue
+            link = DETAIL_LINK.search(row)
+            if link is not None:
+                observed[pk] = int(Level.FULL) if int(link.group(1)) == pk else INCONSISTENT
+            else:
+                observed[pk] = int(Level.NAME) if "private-name" in row else INCONSISTENT
+        more = PAGE_LINK.search(page)
+        url = "/clients/" + html.unescape(more.group(1)) if more else ""
+    return observed
+
+
+def _client_page(http: HttpClient, pk: int) -> int:
+    response = http.get(f"/clients/{pk}/")
+    if response.status_code == 404 or response.status_code in SIGNED_OUT:
+        return int(Level.NONE)
+    assert response.status_code == 200, response.content[:300]
+    return int(Level.FULL)
+
+
+def _observe_client_page(ctx: Context, colleague: int) -> Observed:
+    """GET /clients/{id}/ for every client of the colleague's firm: the page opens (200)
+    only with full access; name-only and hidden clients are the same 404."""
+    http = ctx.http_as(colleague)
+    return {pk: _client_page(http, pk) for pk in _own_firm_clients(ctx, colleague)}
+
+
+def _full_only(level: int) -> int:
+    return int(Level.FULL) if level == ref.FULL else int(Level.NONE)
+
+
+HTTP_LIST_SURFACES: list[Surface] = [
+    Surface("api.list", _observe_api_list),
+    Surface("page.client_list", _observe_client_list_page),
 ]
+HTTP_PAIR_SURFACES: list[Surface] = [
+    Surface("api.detail", _observe_api_detail, own_firm_only=True),
+    Surface("page.client_detail", _observe_client_page, shows=_full_only, own_firm_only=True),
+]
+HTTP_SURFACES: list[Surface] = HTTP_LIST_SURFACES + HTTP_PAIR_SURFACES
+
+# Every world of the differential test (500): the rules, one query per colleague or pair.
+SURFACES: list[Surface] = RULE_SURFACES
+# The per-step checks of the stateful test, for every colleague: the lists of the rules.
+LIST_SURFACES: list[Surface] = [s for s in RULE_SURFACES if s.name != "rules.level"]
 
 
 # --- probes of one (colleague, client) pair ------------------------------------------------
 # What the stateful test runs right after a step, for every colleague, on the clients the
-# step touched: the "very next request" after a revoke is one of these. The HTTP detail
-# probes (client page, API detail: 200 or 404) join PAIR_PROBES when they exist.
+# step touched: the "very next request" after a revoke is one of these (the client page
+# and the API detail, after `rules.level` and `get_client`).
 
 
 @dataclass(frozen=True)
@@ -175,9 +288,19 @@ def _probe_get_client(ctx: Context, colleague: int, client: int) -> int:
     return int(found.access_level)
 
 
+def _probe_api_detail(ctx: Context, colleague: int, client: int) -> int:
+    return _api_detail(ctx.http_as(colleague), ctx.built.clients[client])
+
+
+def _probe_client_page(ctx: Context, colleague: int, client: int) -> int:
+    return _client_page(ctx.http_as(colleague), ctx.built.clients[client])
+
+
 PAIR_PROBES: list[Probe] = [
     Probe("rules.level", _probe_level, every_pair=True),
     Probe("rules.get_client", _probe_get_client),
+    Probe("api.detail", _probe_api_detail),
+    Probe("page.client_detail", _probe_client_page, shows=_full_only),
 ]
 
 
@@ -238,6 +361,8 @@ def compare(
                 if pk not in ctx.client_key:
                     result.disagreements.append(Disagreement(surface.name, u, -1, 0, level))
             for key, pk in ctx.built.clients.items():
+                if surface.own_firm_only and world.clients[key].firm != world.colleagues[u].firm:
+                    continue
                 expected = surface.shows(ref.reference_level(world, u, key))
                 seen = observed.get(pk, 0)
                 result.decisions[surface.name] += 1

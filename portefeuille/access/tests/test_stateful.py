@@ -11,11 +11,11 @@ model says whether §4 lets them (admin, or the client's owner or manager) and, 
 whether the refusal must be a 404 (the client does not exist for them) or a 403. A few
 steps aim at objects of the other firm: always a 404. Refused steps change nothing.
 
-After every step: every colleague's lists (`visible_clients` at both levels,
-`annotate_level`) match the model; for the clients the step touched, `level` and
-`get_client` for every colleague, and `explain`. The HTTP probes (a request to the client
-detail, page or API) join through surfaces.PAIR_PROBES once those views exist: they run
-right after each step, so the very next request after a revoke is the one checked.
+After every step: every colleague's `visible_clients` (both levels) matches the model;
+on the clients the step touched, `level` for every colleague, and `explain`; and for every
+colleague whose level the step changed (a revoke, a deactivation, a privacy change...),
+the very next requests — `get_client`, the client page, the API detail of that client,
+then the API list and the client list page — show the new level: no stale copy anywhere.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from portefeuille.firms.models import Colleague, Team
 from . import figures
 from . import reference as ref
 from .surfaces import (
+    HTTP_LIST_SURFACES,
     LIST_SURFACES,
     PAIR_PROBES,
     Comparison,
@@ -110,6 +111,13 @@ class AccessMachine(RuleBasedStateMachine):
         self.ctx = Context(world, self.built)
         self.touched = set(world.clients)
         self.other_firm_probed = True
+        # The starting levels: the differential test proves the starting state; here the
+        # requests go to what each step changes.
+        self.levels = {
+            (u, c): ref.reference_level(world, u, c)
+            for u in world.colleagues
+            for c in world.clients
+        }
         self.ready = True
 
     def keys(self, kind: str, firm: int = HOME) -> list[int]:
@@ -619,7 +627,12 @@ class AccessMachine(RuleBasedStateMachine):
         levels = {pair: ref.reference_level(world, *pair) for pair in pairs}
         changed = {pair for pair, level in levels.items() if self.levels.get(pair) != level}
         self.levels.update(levels)
+        # The very next requests of everyone whose level the step changed: the client
+        # page and the API detail of that client, and their lists.
         result.extend(compare_pairs(self.ctx, PAIR_PROBES, pairs, changed=changed))
+        result.extend(
+            compare(self.ctx, HTTP_LIST_SURFACES, colleagues=sorted({u for u, _c in changed}))
+        )
         result.extend(compare_explain(self.ctx, clients=touched))
         self.comparison.extend(result)
         self.touched, self.other_firm_probed = set(), False

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -180,6 +181,7 @@ _serial = itertools.count(1)
 class Built:
     """World keys -> database ids."""
 
+    serial: int = 0  # distinguishes the rows of this world (e-mails, names)
     firms: list[int] = field(default_factory=list)
     colleagues: dict[int, int] = field(default_factory=dict)
     teams: dict[int, int] = field(default_factory=dict)
@@ -204,6 +206,14 @@ def _ids(model: type[M], keys: list[int], rows: list[M]) -> dict[int, int]:
     return {key: row.pk for key, row in zip(keys, _insert(model, rows), strict=True)}
 
 
+CLIENT_NAME = re.compile(r"Client (\d+) du monde (\d+)\b")
+
+
+def client_name(serial: int, key: int) -> str:
+    """A client's display name, unique and easy to find in a page (CLIENT_NAME)."""
+    return f"Client {key} du monde {serial}"
+
+
 def colleague_row(world_serial: int, key: int, colleague: ref.Colleague, firm_id: int) -> Colleague:
     return Colleague(
         firm_id=firm_id,
@@ -222,7 +232,7 @@ def build(world: ref.World, *, audit_events: bool = False) -> Built:
     """Writes the world in the current transaction. With `audit_events`, one audit event
     per client, so `rules.visible` has records hanging off every client."""
     serial = next(_serial)
-    built = Built()
+    built = Built(serial=serial)
 
     firms = _insert(
         Firm,
@@ -323,7 +333,7 @@ def build(world: ref.World, *, audit_events: bool = False) -> Built:
     contacts = []
     for key in keys:
         client = world.clients[key]
-        name = f"Client {key} du monde {serial}"
+        name = client_name(serial, key)
         contacts.append(
             Contact(
                 firm_id=built.firms[client.firm],

@@ -83,3 +83,27 @@ def test_token_and_session_are_the_documented_ways_to_authenticate(document: dic
     assert schemes["BrowserSession"]["in"] == "cookie"
     token_operation = document["paths"]["/api/v1/auth/token"]["post"]
     assert "security" not in token_operation
+
+
+def test_no_two_response_schemas_share_a_name() -> None:
+    # The document names each component by its class name: two classes with one name
+    # would silently describe one resource with the other's fields.
+    from ninja import Schema
+
+    from portefeuille.api.api import api
+
+    api.get_openapi_schema()
+    seen: dict[str, str] = {}
+    clashes = []
+
+    def walk(cls: type) -> None:
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("portefeuille.") and ".tests" not in sub.__module__:
+                where = f"{sub.__module__}.{sub.__qualname__}"
+                if sub.__name__ in seen and seen[sub.__name__] != where:
+                    clashes.append((seen[sub.__name__], where))
+                seen.setdefault(sub.__name__, where)
+            walk(sub)
+
+    walk(Schema)
+    assert clashes == []

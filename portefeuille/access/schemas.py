@@ -1,0 +1,185 @@
+"""API schemas of clients, client teams, grants, access explanations and portfolios.
+
+A client comes back in one of two shapes, told apart by `access_level`:
+- `"full"`: everything (ClientFull);
+- `"name"`: a private client seen by a colleague without a personal link to it — only its
+  id, kind, name and privacy (ClientName). Nothing of its team, owner or type leaks.
+Hidden clients never come back at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from portefeuille.api.lookup import Id
+from portefeuille.api.schemas import InputSchema
+
+KindValue = Literal["person", "organization", "client_group"]
+PrivacyValue = Literal["public", "private", "hidden"]
+
+
+class Ref(Schema):
+    """Another resource named inside this one."""
+
+    id: int
+    name: str
+
+
+class ColleagueBrief(Schema):
+    id: int
+    full_name: str
+    is_active: bool
+
+
+class OwnerRef(Schema):
+    """An entry of the owner roster: linked to a colleague, or a manual name."""
+
+    id: int
+    name: str
+    colleague_id: int | None
+
+
+class ClientName(Schema):
+    """A client you see by name only (private, no personal link)."""
+
+    id: int
+    kind: KindValue
+    display_name: str
+    privacy: PrivacyValue
+    access_level: Literal["name"]
+
+
+class ClientFull(Schema):
+    """A client you see in full."""
+
+    id: int
+    kind: KindValue
+    display_name: str
+    privacy: PrivacyValue
+    access_level: Literal["full"]
+    contact_type: Ref | None
+    owner: OwnerRef | None = Field(
+        description="Null when unowned, or when the firm has switched client owners off."
+    )
+    manager: ColleagueBrief | None
+    portfolio: Ref | None
+    can_edit_team: bool = Field(
+        description="Whether you may change the team, privacy and grants (admin, owner, manager)."
+    )
+    version: int = Field(description="Send it back in If-Match when you change the client.")
+    created_at: datetime
+    updated_at: datetime
+
+
+ClientOut = ClientFull | ClientName
+
+
+class ClientCreate(InputSchema):
+    kind: KindValue
+    display_name: str
+    privacy: PrivacyValue | None = Field(None, description="Default: the firm's default privacy.")
+    contact_type_id: Id | None = None
+    owner_id: Id | None = Field(None, description="An entry of the owner roster (/owners).")
+
+
+class ClientUpdate(InputSchema):
+    """Only the fields sent change. Privacy needs the right to change the team."""
+
+    display_name: str | None = None
+    contact_type_id: Id | None = Field(None, description="null clears the type.")
+    privacy: PrivacyValue | None = None
+    version: int | None = Field(
+        None, description="The version you loaded; like If-Match, a stale one answers 412."
+    )
+
+
+class RoleOut(Schema):
+    slot: int
+    title: str
+    colleague: ColleagueBrief
+
+
+class ClientTeamOut(Schema):
+    """A client's team. Role holders are listed for titled slots only."""
+
+    owner: OwnerRef | None
+    manager: ColleagueBrief | None
+    roles: list[RoleOut]
+    member_colleagues: list[ColleagueBrief]
+    member_teams: list[Ref]
+    can_edit: bool
+
+
+class RoleIn(InputSchema):
+    slot: int = Field(ge=1, le=10)
+    colleague_id: Id | None = Field(description="null removes the holder.")
+
+
+class MembersIn(InputSchema):
+    colleague_ids: list[Id] = Field(default_factory=list)
+    team_ids: list[Id] = Field(default_factory=list)
+
+
+class TeamChange(InputSchema):
+    """Every piece is applied in one transaction: one refusal and nothing changes.
+    Fields left out are not touched; `owner_id`/`manager_id` null removes them."""
+
+    owner_id: Id | None = None
+    manager_id: Id | None = None
+    roles: list[RoleIn] = Field(default_factory=list)
+    add_members: MembersIn | None = None
+    remove_members: MembersIn | None = None
+
+
+class GrantOut(Schema):
+    id: int
+    colleague: ColleagueBrief | None
+    team: Ref | None
+    created_at: datetime
+
+
+class GrantIn(InputSchema):
+    """Exactly one of the two."""
+
+    colleague_id: Id | None = None
+    team_id: Id | None = None
+
+
+class ReasonOut(Schema):
+    kind: str
+    label: str
+
+
+class AccessOut(Schema):
+    colleague: ColleagueBrief
+    level: Literal["name", "full"]
+    reasons: list[ReasonOut]
+
+
+class PortfolioOut(Schema):
+    id: int
+    name: str
+    email: str
+
+
+class PortfolioIn(InputSchema):
+    name: str
+    email: str = ""
+
+
+class PortfolioUpdate(InputSchema):
+    name: str | None = None
+    email: str | None = None
+
+
+class StaffOut(Schema):
+    colleagues: list[ColleagueBrief]
+    teams: list[Ref]
+
+
+class PortfolioClientIn(InputSchema):
+    client_id: Id

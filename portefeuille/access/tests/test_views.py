@@ -1,0 +1,414 @@
+"""The client pages: what the list shows (padlocks, nothing for hidden), the client page's
+404s (hidden = unknown = other firm), and in-place editing of the client team."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from portefeuille.access.models import AccessGrant, ClientMember, OwnerEntry, Portfolio
+from portefeuille.audit.models import AuditEvent
+from portefeuille.contacts.models import Contact
+from portefeuille.firms.models import Colleague, Firm, Privacy, RoleSlot
+from portefeuille.testing.factories import (
+    AdminFactory,
+    ClientFactory,
+    ClientMemberFactory,
+    ColleagueFactory,
+    FirmFactory,
+    OwnerEntryFactory,
+    PortfolioFactory,
+    TeamFactory,
+    TeamMembershipFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def firm() -> Firm:
+    return FirmFactory.create(name="Cabinet Lambert")
+
+
+@pytest.fixture
+def admin(firm: Firm) -> Colleague:
+    return AdminFactory.create(firm=firm, first_name="Alice", last_name="Admin")
+
+
+@pytest.fixture
+def outsider(firm: Firm) -> Colleague:
+    """Full scope, on no client team."""
+    return ColleagueFactory.create(firm=firm, first_name="Fanny", last_name="Dehors")
+
+
+@pytest.fixture
+def limited(firm: Firm) -> Colleague:
+    return ColleagueFactory.create(
+        firm=firm, first_name="Louis", last_name="Limité", scope=Colleague.Scope.LIMITED
+    )
+
+
+def browse(colleague: Colleague) -> Client:
+    client = Client()
+    client.force_login(colleague)
+    return client
+
+
+def list_html(colleague: Colleague, **params: str) -> str:
+    response = browse(colleague).get(reverse("access:client_list"), {"view": "all", **params})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# --- The list ------------------------------------------------------------------------
+
+
+def test_hidden_client_is_absent_from_the_list_and_its_page_is_the_unknown_404(
+    firm: Firm, outsider: Colleague
+) -> None:
+    hidden = ClientFactory.create(firm=firm, display_name="Secret SARL", privacy=Privacy.HIDDEN)
+    ClientFactory.create(firm=firm, display_name="Ouvert SA")
+    html = list_html(outsider)
+    assert "Ouvert SA" in html
+    assert "Secret SARL" not in html
+
+    browser = browse(outsider)
+    hidden_response = browser.get(reverse("access:client_detail", args=[hidden.pk]))
+    unknown_response = browser.get(reverse("access:client_detail", args=[hidden.pk + 1000]))
+    assert hidden_response.status_code == unknown_response.status_code == 404
+    assert hidden_response.content == unknown_response.content
+
+
+def test_private_client_shows_name_only_with_padlock_to_a_full_scope_outsider(
+    firm: Firm, outsider: Colleague, limited: Colleague
+) -> None:
+    private = ClientFactory.create(firm=firm, display_name="Discret SAS", privacy=Privacy.PRIVATE)
+    html = list_html(outsider)
+    row = html[html.index("Discret SAS") - 600 : html.index("Discret SAS")]
+    assert "Privé" in row
+    assert "<svg" in row
+    assert reverse("access:client_detail", args=[private.pk]) not in html
+    response = browse(outsider).get(reverse("access:client_detail", args=[private.pk]))
+    assert response.status_code == 404
+
+    assert "Discret SAS" not in list_html(limited)
+
+
+def test_public_client_links_to_its_page_without_padlock(firm: Firm, outsider: Colleague) -> None:
+    public = ClientFactory.create(firm=firm, display_name="Ouvert SA")
+    html = list_html(outsider)
+    assert reverse("access:client_detail", args=[public.pk]) in html
+    assert "Privé" not in html
+
+
+def test_my_clients_lists_only_clients_whose_team_i_am_on(firm: Firm, outsider: Colleague) -> None:
+    team = TeamFactory.create(firm=firm)
+    TeamMembershipFactory.create(team=team, colleague=outsider, firm=firm)
+    managed = ClientFactory.create(firm=firm, display_name="Géré SA", manager=outsider)
+    owned = ClientFactory.create(
+        firm=firm,
+        display_name="Possédé SA",
+        owner=OwnerEntryFactory.create(firm=firm, colleague=outsider),
+    )
+    by_team = ClientFactory.create(firm=firm, display_name="Par équipe SA")
+    ClientMemberFactory.create(client=by_team, team=team)
+    ClientFactory.create(firm=firm, display_name="Étranger SA")
+    response = browse(outsider).get(reverse("access:client_list"))
+    names = [row.display_name for row in response.context["rows"]]
+    assert sorted(names) == sorted([managed.display_name, owned.display_name, by_team.display_name])
+    assert "Étranger SA" not in response.content.decode()
+
+
+def test_search_ignores_accents_and_case(firm: Firm, outsider: Colleague) -> None:
+    ClientFactory.create(firm=firm, display_name="Élodie Lefèvre")
+    ClientFactory.create(firm=firm, display_name="Bernard Durand")
+    html = list_html(outsider, q="elodie LEFEVRE")
+    assert "Élodie Lefèvre" in html
+    assert "Bernard Durand" not in html
+    assert "Aucun client ne correspond" in list_html(outsider, q="zzz")
+
+
+def test_keyset_paging_walks_every_client_once(
+    firm: Firm, outsider: Colleague, settings: Any
+) -> None:
+    from portefeuille.access import views
+
+    views_per_page = views.CLIENTS_PER_PAGE
+    views.CLIENTS_PER_PAGE = 3
+    try:
+        names = ["Dupont", "dupont", "Dupont", "Arnaud", "Zoé", "Émile", "Bob"]
+        for name in names:
+            ClientFactory.create(firm=firm, display_name=name)
+        seen: list[int] = []
+        params = {"view": "all"}
+        browser = browse(outsider)
+        for _ in range(10):
+            response = browser.get(reverse("access:client_list"), params)
+            seen += [row.pk for row in response.context["rows"]]
+            cursor = response.context["next_cursor"]
+            if cursor is None:
+                break
+            params = {"view": "all", "after_name": cursor[0], "after": str(cursor[1])}
+        expected = list(
+            Contact.objects.filter(firm=firm)
+            .order_by("search_name", "id")
+            .values_list("pk", flat=True)
+        )
+        assert seen == expected
+    finally:
+        views.CLIENTS_PER_PAGE = views_per_page
+
+
+@pytest.mark.parametrize("role", ["admin", "outsider"])
+def test_list_runs_the_same_number_of_queries_for_10_and_40_rows(
+    firm: Firm,
+    admin: Colleague,
+    outsider: Colleague,
+    role: str,
+    django_assert_max_num_queries: Any,
+) -> None:
+    colleague = admin if role == "admin" else outsider
+    browser = browse(colleague)
+    for i in range(10):
+        ClientFactory.create(firm=firm, privacy=Privacy.PRIVATE if i % 2 else Privacy.PUBLIC)
+    with django_assert_max_num_queries(8) as few:
+        browser.get(reverse("access:client_list"), {"view": "all"})
+    for i in range(30):
+        ClientFactory.create(firm=firm, privacy=Privacy.PRIVATE if i % 2 else Privacy.PUBLIC)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = browser.get(reverse("access:client_list"), {"view": "all"})
+    assert len(response.context["rows"]) == 40
+
+
+def test_other_firm_client_is_a_404_and_absent_from_the_list(firm: Firm, admin: Colleague) -> None:
+    foreign = ClientFactory.create(firm=FirmFactory.create(), display_name="Ailleurs SA")
+    assert "Ailleurs SA" not in list_html(admin)
+    response = browse(admin).get(reverse("access:client_detail", args=[foreign.pk]))
+    assert response.status_code == 404
+    post = browse(admin).post(
+        reverse("access:client_edit", args=[foreign.pk, "manager"]), {"manager": admin.pk}
+    )
+    assert post.status_code == 404
+
+
+# --- Creating a client -----------------------------------------------------------------
+
+
+def test_new_client_form_defaults_to_firm_privacy_and_creates_through_the_service(
+    firm: Firm, admin: Colleague
+) -> None:
+    firm.default_privacy = Privacy.PRIVATE
+    firm.save()
+    entry = OwnerEntryFactory.create(firm=firm, colleague=admin)
+    browser = browse(admin)
+    form = browser.get(reverse("access:client_create")).context["form"]
+    assert form["privacy"].value() == Privacy.PRIVATE
+    response = browser.post(
+        reverse("access:client_create"),
+        {
+            "kind": "organization",
+            "display_name": "Neuf SA",
+            "privacy": "private",
+            "owner": entry.pk,
+        },
+    )
+    client = Contact.objects.get(firm=firm, display_name="Neuf SA")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("access:client_detail", args=[client.pk])
+    assert client.owner == entry
+    assert client.privacy == Privacy.PRIVATE
+    assert AuditEvent.objects.filter(client=client).exists()
+
+
+def test_owner_is_required_when_the_firm_says_so_and_absent_when_ownership_is_off(
+    firm: Firm, admin: Colleague
+) -> None:
+    firm.owner_required = True
+    firm.save()
+    browser = browse(admin)
+    response = browser.post(
+        reverse("access:client_create"),
+        {"kind": "person", "display_name": "Sans Responsable", "privacy": "public"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["owner"]
+    assert not Contact.objects.filter(display_name="Sans Responsable").exists()
+
+    firm.ownership_enabled = False
+    firm.owner_required = False
+    firm.save()
+    assert "owner" not in browser.get(reverse("access:client_create")).context["form"].fields
+
+
+# --- The client page ---------------------------------------------------------------------
+
+
+def test_client_page_shows_team_titled_roles_only_and_who_has_access(
+    firm: Firm, admin: Colleague, outsider: Colleague
+) -> None:
+    RoleSlot.objects.filter(firm=firm, number=1).update(title="Associé")
+    RoleSlot.objects.filter(firm=firm, number=2).update(title="")
+    client = ClientFactory.create(
+        firm=firm, display_name="Fiche SA", privacy=Privacy.PRIVATE, manager=outsider
+    )
+    html = browse(admin).get(reverse("access:client_detail", args=[client.pk])).content.decode()
+    assert "Associé" in html
+    assert "#2" not in html
+    assert "Aucun responsable assigné" in html
+    access_panel = html[html.index("Qui a accès ?") :]
+    assert "Fanny Dehors" in access_panel
+    assert "Gestionnaire" in access_panel
+    assert "Alice Admin" in access_panel
+
+
+def test_owner_row_is_hidden_when_ownership_is_off(firm: Firm, admin: Colleague) -> None:
+    firm.ownership_enabled = False
+    firm.save()
+    client = ClientFactory.create(firm=firm)
+    html = browse(admin).get(reverse("access:client_detail", args=[client.pk])).content.decode()
+    assert "Aucun responsable assigné" not in html
+    assert "Responsable client" not in html
+
+
+def test_editor_sets_manager_and_adds_a_team_member_in_place(
+    firm: Firm, admin: Colleague, outsider: Colleague
+) -> None:
+    client = ClientFactory.create(firm=firm)
+    team = TeamFactory.create(firm=firm, name="Pôle paie")
+    browser = browse(admin)
+    response = browser.post(
+        reverse("access:client_edit", args=[client.pk, "manager"]),
+        {"manager": outsider.pk},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert b'id="client-sections"' in response.content
+    assert b"<html" not in response.content
+    response = browser.post(
+        reverse("access:client_edit", args=[client.pk, "add_member"]),
+        {"team": team.pk},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Équipe « Pôle paie »" in response.content.decode()
+    client.refresh_from_db()
+    assert client.manager == outsider
+    assert ClientMember.objects.filter(client=client, team=team).exists()
+
+
+def test_refused_change_shows_the_message_next_to_the_field(
+    firm: Firm, admin: Colleague, outsider: Colleague
+) -> None:
+    client = ClientFactory.create(firm=firm)
+    ClientMemberFactory.create(client=client, colleague=outsider)
+    response = browse(admin).post(
+        reverse("access:client_edit", args=[client.pk, "add_member"]),
+        {"colleague": outsider.pk},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert b'class="errorlist"' in response.content
+    assert ClientMember.objects.filter(client=client).count() == 1
+
+
+def test_non_editor_post_is_403_and_changes_nothing(
+    firm: Firm, outsider: Colleague, admin: Colleague
+) -> None:
+    client = ClientFactory.create(firm=firm)  # public: the outsider sees it fully
+    browser = browse(outsider)
+    page = browser.get(reverse("access:client_detail", args=[client.pk]))
+    assert page.status_code == 200
+    assert "Ajouter un membre" not in page.content.decode()
+    for action, data in [
+        ("manager", {"manager": outsider.pk}),
+        ("add_member", {"colleague": outsider.pk}),
+        ("privacy", {"privacy": "hidden"}),
+        ("grant", {"colleague": outsider.pk}),
+    ]:
+        response = browser.post(reverse("access:client_edit", args=[client.pk, action]), data)
+        assert response.status_code == 403
+    client.refresh_from_db()
+    assert client.manager is None
+    assert client.privacy == Privacy.PUBLIC
+    assert not ClientMember.objects.filter(client=client).exists()
+    assert not AccessGrant.objects.filter(client=client).exists()
+
+
+def test_limited_colleague_without_access_cannot_post_either(
+    firm: Firm, limited: Colleague
+) -> None:
+    client = ClientFactory.create(firm=firm)
+    response = browse(limited).post(
+        reverse("access:client_edit", args=[client.pk, "manager"]), {"manager": limited.pk}
+    )
+    assert response.status_code == 404
+    client.refresh_from_db()
+    assert client.manager is None
+
+
+def test_admin_moves_client_between_portfolios(firm: Firm, admin: Colleague) -> None:
+    first = PortfolioFactory.create(firm=firm, name="Nord")
+    second = PortfolioFactory.create(firm=firm, name="Sud")
+    client = ClientFactory.create(firm=firm, portfolio=first)
+    browser = browse(admin)
+    html = browser.get(reverse("access:client_detail", args=[client.pk])).content.decode()
+    assert "Le client quittera le portefeuille « Nord »" in html
+    browser.post(
+        reverse("access:client_edit", args=[client.pk, "portfolio"]), {"portfolio": second.pk}
+    )
+    client.refresh_from_db()
+    assert client.portfolio == second
+
+
+def test_manager_but_not_admin_gets_no_portfolio_picker(firm: Firm, outsider: Colleague) -> None:
+    PortfolioFactory.create(firm=firm, name="Nord")
+    client = ClientFactory.create(firm=firm, manager=outsider)
+    browser = browse(outsider)
+    html = browser.get(reverse("access:client_detail", args=[client.pk])).content.decode()
+    assert "Déplacer vers" not in html
+    assert "Ajouter un membre" in html
+    portfolio = Portfolio.objects.get(firm=firm)
+    response = browser.post(
+        reverse("access:client_edit", args=[client.pk, "portfolio"]), {"portfolio": portfolio.pk}
+    )
+    assert response.status_code == 403
+    client.refresh_from_db()
+    assert client.portfolio is None
+
+
+def test_client_history_lists_this_clients_events_newest_first(
+    firm: Firm, admin: Colleague, outsider: Colleague
+) -> None:
+    client = ClientFactory.create(firm=firm)
+    browser = browse(admin)
+    browser.post(
+        reverse("access:client_edit", args=[client.pk, "manager"]), {"manager": outsider.pk}
+    )
+    browser.post(reverse("access:client_edit", args=[client.pk, "privacy"]), {"privacy": "private"})
+    events = list(browser.get(reverse("access:client_detail", args=[client.pk])).context["events"])
+    assert len(events) >= 2
+    assert events[0].created_at >= events[-1].created_at
+    assert all(event.client_id == client.pk for event in events)
+
+
+def test_owner_picker_lists_the_roster(firm: Firm, admin: Colleague) -> None:
+    entry = OwnerEntry.objects.create(firm=firm, name="Me Durand")
+    client = ClientFactory.create(firm=firm)
+    browser = browse(admin)
+    browser.post(reverse("access:client_edit", args=[client.pk, "owner"]), {"owner": entry.pk})
+    client.refresh_from_db()
+    assert client.owner == entry
+
+
+def test_who_has_access_is_shown_to_editors_only(
+    firm: Firm, admin: Colleague, outsider: Colleague
+) -> None:
+    client = ClientFactory.create(firm=firm)
+    html = browse(outsider).get(reverse("access:client_detail", args=[client.pk])).content.decode()
+    assert "Qui a accès ?" not in html
+    client.manager = outsider
+    client.save()
+    html = browse(outsider).get(reverse("access:client_detail", args=[client.pk])).content.decode()
+    assert "Qui a accès ?" in html

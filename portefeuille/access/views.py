@@ -1,0 +1,435 @@
+"""The client pages: list ("Mes clients" / "Tous"), new client, client page with its team.
+
+Thin adapters over rules.py (who sees what) and services.py (every change). A client the
+colleague may not see fully is the same 404 as an unknown id; a refused change is a 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from portefeuille.audit.models import AuditEvent
+from portefeuille.contacts.models import Contact, normalise_for_search
+from portefeuille.firms.forms import active_colleagues, apply_errors
+from portefeuille.firms.models import Colleague, Privacy, RoleSlot, Team
+from portefeuille.firms.views import admin_required, colleague_required
+
+from . import rules, services
+from .forms import ClientCreateForm, PortfolioForm, owner_entries
+from .models import AccessGrant, ClientMember, OwnerEntry, Portfolio, PortfolioStaff, RoleAssignment
+from .rules import Level
+
+CLIENTS_PER_PAGE = 50
+HISTORY_ON_CLIENT_PAGE = 50
+CANDIDATES = 20
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+# ---------------------------------------------------------------------------------------
+# Client list.
+# ---------------------------------------------------------------------------------------
+
+
+def _mine(colleague: Colleague) -> Q:
+    """Clients the colleague owns (through the roster) or is on the client team of."""
+    return (
+        Q(owner__colleague_id=colleague.pk)
+        | Q(manager_id=colleague.pk)
+        | Q(pk__in=RoleAssignment.objects.filter(colleague_id=colleague.pk).values("client_id"))
+        | Q(
+            pk__in=ClientMember.objects.filter(
+                Q(colleague_id=colleague.pk) | Q(team__memberships__colleague_id=colleague.pk)
+            ).values("client_id")
+        )
+    )
+
+
+def _search(queryset: QuerySet[Any], query: str) -> QuerySet[Any]:
+    for word in normalise_for_search(query).split():
+        queryset = queryset.filter(search_name__contains=word)
+    return queryset
+
+
+@colleague_required
+def client_list(request: HttpRequest, actor: Colleague) -> HttpResponse:
+    view = request.GET.get("view", "mine")
+    if view not in {"mine", "all"}:
+        view = "mine"
+    query = request.GET.get("q", "").strip()
+    clients = rules.visible_clients(actor, Level.NAME)
+    if view == "mine":
+        clients = clients.filter(_mine(actor))
+    clients = _search(clients, query)
+    after_name = request.GET.get("after_name")
+    after_id = request.GET.get("after")
+    if after_name is not None and after_id and after_id.isdigit():
+        clients = clients.filter(
+            Q(search_name__gt=after_name) | Q(search_name=after_name, pk__gt=int(after_id))
+        )
+    rows = list(
+        rules.annotate_level(actor, clients)
+        .only("id", "display_name", "search_name", "privacy", "kind")
+        .order_by("search_name", "id")[: CLIENTS_PER_PAGE + 1]
+    )
+    has_next = len(rows) > CLIENTS_PER_PAGE
+    rows = rows[:CLIENTS_PER_PAGE]
+    context = {
+        "rows": rows,
+        "view": view,
+        "query": query,
+        "next_cursor": (rows[-1].search_name, rows[-1].pk) if has_next else None,
+        "is_continuation": after_id is not None,
+        "full": Level.FULL,
+    }
+    template = "access/client_list.html"
+    if _is_htmx(request) and request.headers.get("HX-Target") == "client-results":
+        template += "#results"
+    return render(request, template, context)
+
+
+@colleague_required
+@require_http_methods(["GET", "POST"])
+def client_create(request: HttpRequest, actor: Colleague) -> HttpResponse:
+    firm = actor.firm
+    form = ClientCreateForm(request.POST or None, firm=firm)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            client = services.create_client(
+                actor=actor,
+                kind=data["kind"],
+                display_name=data["display_name"],
+                privacy=data["privacy"],
+                contact_type=data["contact_type"],
+                owner=data.get("owner"),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Client « %(name)s » créé.") % {"name": client})
+            if rules.level(actor, client) >= Level.FULL:
+                return redirect("access:client_detail", pk=client.pk)
+            return redirect("access:client_list")
+    return render(request, "access/client_form.html", {"form": form})
+
+
+# ---------------------------------------------------------------------------------------
+# Client page.
+# ---------------------------------------------------------------------------------------
+
+
+def _detail_context(actor: Colleague, client: Contact, errors: dict[str, str]) -> dict[str, Any]:
+    firm = actor.firm
+    slots = list(RoleSlot.objects.filter(firm_id=firm.pk).exclude(title="").order_by("number"))
+    holders = {
+        assignment.slot: assignment.colleague
+        for assignment in RoleAssignment.objects.filter(client=client).select_related("colleague")
+    }
+    members = list(
+        ClientMember.objects.filter(client=client)
+        .select_related("colleague", "team")
+        .order_by("team__name", "colleague__last_name", "colleague__first_name")
+    )
+    grants = list(
+        AccessGrant.objects.filter(client=client)
+        .select_related("colleague", "team")
+        .order_by("team__name", "colleague__last_name", "colleague__first_name")
+    )
+    can_edit = rules.can_edit_team(actor, client)
+    context: dict[str, Any] = {
+        "client": client,
+        "firm": firm,
+        "can_edit": can_edit,
+        "is_admin": actor.is_admin,
+        "roles": [{"slot": slot, "holder": holders.get(slot.number)} for slot in slots],
+        "member_colleagues": [m for m in members if m.colleague_id],
+        "member_teams": [m for m in members if m.team_id],
+        "grants": grants,
+        # Like the API's /access: the explanation is for those who may change the team.
+        "access": rules.explain(client) if can_edit else None,
+        "events": AuditEvent.objects.filter(firm_id=firm.pk, client_id=client.pk)
+        .select_related(None)
+        .order_by("-created_at", "-id")[:HISTORY_ON_CLIENT_PAGE],
+        "privacy_choices": Privacy.choices,
+        "errors": errors,
+    }
+    if can_edit:
+        context["colleagues"] = list(active_colleagues(firm.pk))
+        context["teams"] = list(Team.objects.filter(firm_id=firm.pk).order_by("name"))
+        context["owner_entries"] = owner_entries(firm.pk)
+    if actor.is_admin:
+        context["portfolios"] = list(Portfolio.objects.filter(firm_id=firm.pk).order_by("name"))
+    return context
+
+
+def _load_client(actor: Colleague, pk: int) -> Contact:
+    client = rules.get_client(actor, pk, Level.FULL)
+    # get_client annotates; the page also shows the related objects.
+    return (
+        Contact.objects.select_related("owner__colleague", "manager", "portfolio", "contact_type")
+        .filter(firm_id=actor.firm_id)
+        .get(pk=client.pk)
+    )
+
+
+@colleague_required
+def client_detail(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse:
+    client = _load_client(actor, pk)
+    return render(request, "access/client_detail.html", _detail_context(actor, client, {}))
+
+
+def _pick(model: type[Any], actor: Colleague, raw: str | None, field: str) -> Any:
+    """An object of the actor's firm chosen in a picker; empty -> None."""
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationError({field: _("Choix invalide.")})
+    found = model.objects.filter(firm_id=actor.firm_id, pk=int(raw)).first()
+    if found is None:
+        raise ValidationError({field: _("Choix invalide.")})
+    return found
+
+
+def _holder(actor: Colleague, request: HttpRequest) -> dict[str, Any]:
+    colleague = _pick(Colleague, actor, request.POST.get("colleague"), "colleague")
+    team = _pick(Team, actor, request.POST.get("team"), "team")
+    if colleague is None and team is None:
+        raise ValidationError(_("Choisissez un collaborateur ou une équipe."))
+    return {"colleague": colleague, "team": team}
+
+
+def _act_owner(actor: Colleague, client: Contact, request: HttpRequest) -> None:
+    services.set_owner(
+        actor=actor,
+        client=client,
+        owner=_pick(OwnerEntry, actor, request.POST.get("owner"), "owner"),
+    )
+
+
+def _act_manager(actor: Colleague, client: Contact, request: HttpRequest) -> None:
+    manager = _pick(Colleague, actor, request.POST.get("manager"), "manager")
+    services.set_manager(actor=actor, client=client, manager=manager)
+
+
+def _act_role(actor: Colleague, client: Contact, request: HttpRequest) -> None:
+    raw_slot = request.POST.get("slot", "")
+    if not raw_slot.isdigit():
+        raise ValidationError({"slot": _("Choix invalide.")})
+    colleague = _pick(Colleague, actor, request.POST.get("colleague"), "colleague")
+    services.set_role_holder(actor=actor, client=client, slot=int(raw_slot), colleague=colleague)
+
+
+def _act_add_member(actor: Colleague, client: Contact, request: HttpRequest) -> None:
+    services.add_client_member(actor=actor, client=client, **_holder(actor, request))
+
+
+def _act_remove_member(actor: Colleague, client: Contact, request: HttpRequest) -> None:
+    services.remove_client_member(actor=actor, client=client, **_holder(actor, request))
+
+
+def _act_privacy(actor: Colleague, client: Contact, request: HttpRequest) -> None:
+    services.set_privacy(actor=actor, client=client, privacy=request.POST.get("privacy", ""))
+
+
+def _act_grant(actor: Colleague, client: Contact, request: HttpRequest) -> None:
+    services.grant_access(actor=actor, client=client, **_holder(actor, request))
+
+
+def _act_revoke(actor: Colleague, client: Contact, request: HttpRequest) -> None:
+    services.revoke_access(actor=actor, client=client, **_holder(actor, request))
+
+
+def _act_portfolio(actor: Colleague, client: Contact, request: HttpRequest) -> None:
+    portfolio = _pick(Portfolio, actor, request.POST.get("portfolio"), "portfolio")
+    services.move_client_to_portfolio(actor=actor, client=client, portfolio=portfolio)
+
+
+ACTIONS: dict[str, Callable[[Colleague, Contact, HttpRequest], None]] = {
+    "owner": _act_owner,
+    "manager": _act_manager,
+    "role": _act_role,
+    "add_member": _act_add_member,
+    "remove_member": _act_remove_member,
+    "privacy": _act_privacy,
+    "grant": _act_grant,
+    "revoke": _act_revoke,
+    "portfolio": _act_portfolio,
+}
+
+
+@colleague_required
+@require_POST
+def client_edit(request: HttpRequest, actor: Colleague, pk: int, action: str) -> HttpResponse:
+    """One change of the client team/privacy/grants/portfolio: exactly one service call."""
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise Http404
+    client = _load_client(actor, pk)
+    errors: dict[str, str] = {}
+    try:
+        handler(actor, client, request)
+    except ValidationError as error:
+        errors[action] = " ".join(str(message) for message in error.messages)
+    except PermissionDenied:
+        raise
+    if not errors and not _is_htmx(request):
+        messages.success(request, _("Modification enregistrée."))
+        return redirect("access:client_detail", pk=client.pk)
+    try:
+        client = _load_client(actor, pk)
+    except Http404:
+        # The change removed the actor's own access: nothing more to show here.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = request.build_absolute_uri("/clients/")
+        return response
+    template = "access/client_detail.html"
+    if _is_htmx(request):
+        template += "#sections"
+    status = 422 if errors and not _is_htmx(request) else 200
+    return render(request, template, _detail_context(actor, client, errors), status=status)
+
+
+# ---------------------------------------------------------------------------------------
+# Portfolios (admins only).
+# ---------------------------------------------------------------------------------------
+
+
+@admin_required
+def portfolio_list(request: HttpRequest, actor: Colleague) -> HttpResponse:
+    portfolios = (
+        Portfolio.objects.filter(firm_id=actor.firm_id)
+        .order_by("name")
+        .prefetch_related("staff__colleague", "staff__team")
+    )
+    portfolios = portfolios.annotate(client_count=Count("clients"))
+    return render(request, "access/portfolio_list.html", {"portfolios": portfolios})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def portfolio_create(request: HttpRequest, actor: Colleague) -> HttpResponse:
+    form = PortfolioForm.for_portfolio(None, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            portfolio = services.create_portfolio(actor=actor, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Portefeuille « %(name)s » créé.") % {"name": portfolio})
+            return redirect("access:portfolio_edit", pk=portfolio.pk)
+    return render(request, "access/portfolio_form.html", {"form": form})
+
+
+def _portfolio_context(
+    actor: Colleague,
+    portfolio: Portfolio,
+    form: PortfolioForm,
+    errors: dict[str, str],
+    client_query: str = "",
+) -> dict[str, Any]:
+    candidates: list[Contact] = []
+    if client_query:
+        candidates = list(
+            _search(rules.visible_clients(actor, Level.FULL), client_query)
+            .exclude(portfolio_id=portfolio.pk)
+            .select_related("portfolio")
+            .order_by("search_name", "id")[:CANDIDATES]
+        )
+    staff = list(
+        PortfolioStaff.objects.filter(portfolio=portfolio)
+        .select_related("colleague", "team")
+        .order_by("team__name", "colleague__last_name", "colleague__first_name")
+    )
+    return {
+        "portfolio": portfolio,
+        "form": form,
+        "staff_colleagues": [s for s in staff if s.colleague_id],
+        "staff_teams": [s for s in staff if s.team_id],
+        "clients": Contact.objects.filter(firm_id=actor.firm_id, portfolio=portfolio).order_by(
+            "search_name", "id"
+        ),
+        "colleagues": list(active_colleagues(actor.firm_id)),
+        "teams": list(Team.objects.filter(firm_id=actor.firm_id).order_by("name")),
+        "errors": errors,
+        "client_query": client_query,
+        "candidates": candidates,
+    }
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def portfolio_edit(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse:
+    portfolio = get_object_or_404(Portfolio, pk=pk, firm_id=actor.firm_id)
+    form = PortfolioForm.for_portfolio(portfolio, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_portfolio(actor=actor, portfolio=portfolio, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Modifications enregistrées."))
+            return redirect("access:portfolio_edit", pk=portfolio.pk)
+    context = _portfolio_context(
+        actor, portfolio, form, {}, request.GET.get("client_q", "").strip()
+    )
+    return render(request, "access/portfolio_edit.html", context)
+
+
+@admin_required
+@require_POST
+def portfolio_change(request: HttpRequest, actor: Colleague, pk: int, action: str) -> HttpResponse:
+    """Staff / unstaff a colleague or team, add / remove a client: one service call."""
+    portfolio = get_object_or_404(Portfolio, pk=pk, firm_id=actor.firm_id)
+    errors: dict[str, str] = {}
+    try:
+        if action == "staff":
+            services.staff_portfolio(actor=actor, portfolio=portfolio, **_holder(actor, request))
+        elif action == "unstaff":
+            services.unstaff_portfolio(actor=actor, portfolio=portfolio, **_holder(actor, request))
+        elif action in {"add_client", "remove_client"}:
+            client = rules.get_client(actor, request.POST.get("client", ""), Level.FULL)
+            if action == "remove_client" and client.portfolio_id != portfolio.pk:
+                raise ValidationError(_("Ce client n'est pas dans ce portefeuille."))
+            services.move_client_to_portfolio(
+                actor=actor, client=client, portfolio=portfolio if action == "add_client" else None
+            )
+        else:
+            raise Http404
+    except ValidationError as error:
+        errors[action] = " ".join(str(message) for message in error.messages)
+    if not errors:
+        messages.success(request, _("Modification enregistrée."))
+        return redirect("access:portfolio_edit", pk=portfolio.pk)
+    form = PortfolioForm.for_portfolio(portfolio)
+    return render(
+        request,
+        "access/portfolio_edit.html",
+        _portfolio_context(actor, portfolio, form, errors),
+        status=422,
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def portfolio_delete(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse:
+    portfolio = get_object_or_404(Portfolio, pk=pk, firm_id=actor.firm_id)
+    if request.method == "POST":
+        services.delete_portfolio(actor=actor, portfolio=portfolio)
+        messages.success(request, _("Portefeuille « %(name)s » supprimé.") % {"name": portfolio})
+        return redirect("access:portfolio_list")
+    count = Contact.objects.filter(firm_id=actor.firm_id, portfolio=portfolio).count()
+    return render(
+        request, "access/portfolio_confirm_delete.html", {"portfolio": portfolio, "count": count}
+    )
