@@ -94,9 +94,10 @@ def test_no_two_response_schemas_share_a_name() -> None:
 
     api.get_openapi_schema()
     seen: dict[str, str] = {}
-    clashes = []
+    clashes: list[tuple[str, str]] = []
 
     def walk(cls: type) -> None:
+        sub: type
         for sub in cls.__subclasses__():
             if sub.__module__.startswith("portefeuille.") and ".tests" not in sub.__module__:
                 where = f"{sub.__module__}.{sub.__qualname__}"

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
 
@@ -101,7 +102,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(predicate, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def wait_for(predicate: Callable[[], bool], seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
