@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import translation
 from faker import Faker
 
+from portefeuille.contacts.demo import add_contacts
+
 from .models import Colleague, Firm, Team
 from .services import (
     create_colleague,
@@ -174,4 +176,9 @@ def title_role_slots(context: DemoContext) -> None:
 
 
 # The steps, in order. Later issues append theirs (clients, work, ...).
-STEPS: list[Callable[[DemoContext], None]] = [add_colleagues, add_teams, title_role_slots]
+STEPS: list[Callable[[DemoContext], None]] = [
+    add_colleagues,
+    add_teams,
+    title_role_slots,
+    add_contacts,
+]
