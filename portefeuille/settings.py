@@ -229,7 +229,8 @@ if not DEV:
         # Preloading binds the whole domain for months: the operator opts in, not us.
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
-DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(25 * 1024 * 1024)))
+# Largest document (or .eml) a colleague may upload, in bytes; match the proxy's body limit.
+DOCUMENT_MAX_UPLOAD_BYTES = int(os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

@@ -38,7 +38,14 @@ from portefeuille.api.concurrency import IfMatch, StaleWrite, check_if_match, et
 from portefeuille.api.errors import problem_responses
 from portefeuille.api.lookup import MAX_ID, Id, get_or_404
 from portefeuille.api.pagination import Page, PageQuery, paginate
-from portefeuille.contacts.models import Contact, normalise_for_search
+from portefeuille.contacts import services as contact_services
+from portefeuille.contacts.models import Contact, GroupMembership, normalise_for_search
+from portefeuille.contacts.schemas import (
+    DETAIL_PREFETCH,
+    api_field_names,
+    detail_fields,
+    visible_links,
+)
 from portefeuille.firms.models import Colleague, ContactType, RoleSlot, Team, TeamMembership
 
 from . import rules, services
@@ -130,8 +137,17 @@ def _refuse_name_only(client: Any) -> None:
         )
 
 
-def represent(actor: Colleague, client: Any, *, ownership_enabled: bool) -> dict[str, Any]:
-    """The client as the caller may see it; a name-only row says nothing else."""
+def represent(
+    actor: Colleague,
+    client: Any,
+    *,
+    ownership_enabled: bool,
+    links: dict[int, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The client as the caller may see it; a name-only row says nothing else.
+
+    `links`: the related contacts the caller may see (contacts.schemas.visible_links),
+    computed once per page; looked up for this client alone when not given."""
     base = {
         "id": client.pk,
         "kind": client.kind,
@@ -151,7 +167,19 @@ def represent(actor: Colleague, client: Any, *, ownership_enabled: bool) -> dict
         "version": client.version,
         "created_at": client.created_at,
         "updated_at": client.updated_at,
+        **detail_fields(
+            client,
+            links if links is not None else visible_links(actor, [client.primary_contact_id]),
+        ),
     }
+
+
+def represent_page(actor: Colleague, clients: list[Any]) -> list[dict[str, Any]]:
+    """A page of clients, their related contacts filtered in one query for the page."""
+    enabled = _ownership_enabled(actor)
+    full = [c for c in clients if c.access_level >= Level.FULL]
+    links = visible_links(actor, (c.primary_contact_id for c in full))
+    return [represent(actor, c, ownership_enabled=enabled, links=links) for c in clients]
 
 
 def _ownership_enabled(actor: Colleague) -> bool:
@@ -163,8 +191,10 @@ def _with_links(queryset: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def _full_client_answer(actor: Colleague, client_id: int, response: HttpResponse) -> dict[str, Any]:
-    client = _with_links(rules.annotate_level(actor, rules.visible_clients(actor))).filter(
-        pk=client_id
+    client = (
+        _with_links(rules.annotate_level(actor, rules.visible_clients(actor)))
+        .prefetch_related(*DETAIL_PREFETCH)
+        .filter(pk=client_id)
     )
     found = client.first()
     if found is None:  # the caller's change removed their own access (e.g. made it hidden)
@@ -196,6 +226,12 @@ class ClientFilters(Schema):
     portfolio: Id | None = Field(None, description="A portfolio id.")
     type: Id | None = Field(None, description="A contact type id.")
     mine: bool = Field(False, description="Only clients whose team you are on.")
+    archived: bool = Field(
+        False,
+        description="Include clients whose contact type is an archive type (Inactif); "
+        "they are left out by default.",
+    )
+    group: Id | None = Field(None, description="Members of this client group.")
 
 
 def _invalid_filter(name: str) -> ValidationError:
@@ -260,7 +296,21 @@ def filtered_clients(actor: Colleague, filters: ClientFilters) -> QuerySet[Any]:
             | Q(id__in=held)
             | _team_clients(actor.pk)
         )
-    return _with_links(rules.annotate_level(actor, clients))
+    if filters.group is not None:
+        # Members of a group the caller sees in full (its member list is a detail of it);
+        # each member is then filtered by the caller's own level on it, like any row.
+        groups = rules.visible_clients(actor, Level.FULL).filter(pk=filters.group)
+        members = GroupMembership.objects.filter(group__in=groups).values("member_id")
+        clients = clients.filter(id__in=members)
+    annotated = _with_links(rules.annotate_level(actor, clients))
+    if not filters.archived:
+        # SECURITY: a name-only row stays whatever its type, which the caller may not know.
+        annotated = annotated.filter(
+            Q(contact_type__isnull=True)
+            | Q(contact_type__is_archive=False)
+            | Q(access_level__lt=Level.FULL)
+        )
+    return annotated.prefetch_related(*DETAIL_PREFETCH)
 
 
 @contacts_router.get("", response=Page[ClientAnswer], summary="List clients")
@@ -271,8 +321,7 @@ def list_clients(
     `access_level: "name"` and nothing but their name; hidden ones do not come back."""
     actor = api_colleague(request)
     result = paginate(filtered_clients(actor, filters), page, order=("search_name", "id"))
-    enabled = _ownership_enabled(actor)
-    result["items"] = [represent(actor, c, ownership_enabled=enabled) for c in result["items"]]
+    result["items"] = represent_page(actor, result["items"])
     return result
 
 
@@ -285,7 +334,9 @@ def list_clients(
 def create_client(
     request: HttpRequest, payload: ClientCreate, response: HttpResponse
 ) -> Status[dict[str, Any]]:
-    """A non-admin creator who would not otherwise see it in full becomes its manager."""
+    """A non-admin creator who would not otherwise see it in full becomes its manager.
+    To create with details (a person's names, e-mails, cards...), use /contacts/people,
+    /contacts/organizations or /contacts/client-groups."""
     actor = api_colleague(request)
     contact_type = _pick(
         ContactType.objects.filter(firm_id=actor.firm_id),
@@ -305,7 +356,7 @@ def create_client(
 
 
 @contacts_router.get(
-    "/{client_id}",
+    "/{int:client_id}",  # int: /contacts/suggestions, /people... are other routes
     response=ClientAnswer,
     openapi_extra=etag_openapi(200),
     summary="A client",
@@ -317,7 +368,7 @@ def get_client(request: HttpRequest, client_id: int, response: HttpResponse) -> 
 
 
 @contacts_router.patch(
-    "/{client_id}",
+    "/{int:client_id}",
     response={200: ClientAnswer, **problem_responses(403, 412)},
     openapi_extra=etag_openapi(200),
     summary="Change a client",
@@ -329,7 +380,8 @@ def update_client(
     response: HttpResponse,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    """Name and type: anyone who sees it in full; privacy: admin, owner or manager.
+    """Details: anyone who sees it in full; privacy: admin, owner or manager.
+    Every field sent is checked before anything is written (one 422 lists them all).
     Send the ETag in If-Match (or `version`) so a stale change is refused (412)."""
     actor = api_colleague(request)
     sent = payload.model_dump(exclude_unset=True)
@@ -339,19 +391,30 @@ def update_client(
         locked = Contact.objects.select_for_update().get(pk=client.pk)
         check_if_match(if_match, locked.version)
         changes: dict[str, Any] = {}
-        if "display_name" in sent:
-            changes["display_name"] = sent["display_name"] or ""
+        for field, value in sent.items():
+            if field in _TEXT_UPDATES:
+                changes[field] = value or ""
+            elif field in _NULLABLE_UPDATES or (field in _FLAGS and value is not None):
+                changes[field] = value
         if "contact_type_id" in sent:
             changes["contact_type"] = _pick(
                 ContactType.objects.filter(firm_id=actor.firm_id),
                 sent["contact_type_id"],
                 "contact_type_id",
             )
+        if "primary_contact_id" in sent:
+            # A hidden contact reads exactly like an unknown id.
+            changes["primary_contact"] = _pick(
+                rules.visible_clients(actor, Level.NAME),
+                sent["primary_contact_id"],
+                "primary_contact_id",
+            )
         try:
             if changes or sent.get("version") is not None:
-                services.update_client(
-                    actor=actor, client=locked, expected_version=sent.get("version"), **changes
-                )
+                with api_field_names():
+                    contact_services.update_contact(
+                        actor=actor, contact=locked, expected_version=sent.get("version"), **changes
+                    )
         except services.StaleVersionError as error:
             raise StaleWrite(error.messages[0]) from None
         if sent.get("privacy"):
@@ -359,8 +422,32 @@ def update_client(
     return _full_client_answer(actor, client_id, response)
 
 
+_TEXT_UPDATES = frozenset(
+    {
+        "display_name",
+        "first_name",
+        "middle_name",
+        "last_name",
+        "preferred_name",
+        "website",
+        "description",
+        "client_code",
+        "legal_name",
+        "country",
+        "company_number",
+        "siret",
+        "vat_number",
+        "tax_number",
+        "employment_status",
+        "notes",
+    }
+)
+_NULLABLE_UPDATES = frozenset({"birth_date", "fiscal_year_end_month", "fiscal_year_end_day"})
+_FLAGS = frozenset({"kind", "share_communication"})  # null means "not sent"
+
+
 @contacts_router.delete(
-    "/{client_id}",
+    "/{int:client_id}",
     response={204: None, **problem_responses(403, 412)},
     summary="Delete a client (admins)",
 )
@@ -614,10 +701,9 @@ def list_portfolio_clients(
 ) -> dict[str, Any]:
     actor = api_colleague(request)
     portfolio = get_or_404(_portfolios(actor), portfolio_id)
-    filters = ClientFilters.model_validate({"portfolio": portfolio.pk})
+    filters = ClientFilters.model_validate({"portfolio": portfolio.pk, "archived": True})
     result = paginate(filtered_clients(actor, filters), page, order=("search_name", "id"))
-    enabled = _ownership_enabled(actor)
-    result["items"] = [represent(actor, c, ownership_enabled=enabled) for c in result["items"]]
+    result["items"] = represent_page(actor, result["items"])
     return result
 
 

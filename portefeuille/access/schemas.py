@@ -9,7 +9,7 @@ Hidden clients never come back at all.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Schema
@@ -17,6 +17,7 @@ from pydantic import Field
 
 from portefeuille.api.lookup import Id
 from portefeuille.api.schemas import InputSchema
+from portefeuille.contacts.schemas import ContactDetailsOut, EmploymentValue
 
 KindValue = Literal["person", "organization", "client_group"]
 PrivacyValue = Literal["public", "private", "hidden"]
@@ -53,8 +54,8 @@ class ClientName(Schema):
     access_level: Literal["name"]
 
 
-class ClientFull(Schema):
-    """A client you see in full."""
+class ClientFull(ContactDetailsOut):
+    """A client you see in full, with all its details (contacts/schemas.py)."""
 
     id: int
     kind: KindValue
@@ -87,11 +88,34 @@ class ClientCreate(InputSchema):
 
 
 class ClientUpdate(InputSchema):
-    """Only the fields sent change. Privacy needs the right to change the team."""
+    """Only the fields sent change. Privacy needs the right to change the team. A person's
+    name is changed through first/middle/last name; the kind never changes. Send "" (or
+    null) to clear a text field."""
 
-    display_name: str | None = None
+    kind: KindValue | None = Field(None, description="Fixed at creation: any change is refused.")
+    display_name: str | None = Field(None, description="Organizations and client groups.")
     contact_type_id: Id | None = Field(None, description="null clears the type.")
     privacy: PrivacyValue | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str | None = None
+    preferred_name: str | None = None
+    birth_date: date | None = None
+    share_communication: bool | None = None
+    website: str | None = None
+    primary_contact_id: Id | None = Field(None, description="A person; null clears it.")
+    description: str | None = None
+    client_code: str | None = None
+    legal_name: str | None = None
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2 code; numbers follow it.")
+    company_number: str | None = None
+    siret: str | None = None
+    vat_number: str | None = None
+    tax_number: str | None = None
+    fiscal_year_end_month: int | None = None
+    fiscal_year_end_day: int | None = None
+    employment_status: EmploymentValue | None = None
+    notes: str | None = None
     version: int | None = Field(
         None, description="The version you loaded; like If-Match, a stale one answers 412."
     )

@@ -146,3 +146,8 @@ api.add_router("/teams", "portefeuille.firms.api.teams_router")
 api.add_router("/contacts", "portefeuille.access.api.contacts_router")
 api.add_router("/portfolios", "portefeuille.access.api.portfolios_router")
 api.add_router("/audit-events", "portefeuille.audit.api.router")
+
+# Modules that add operations to a router above (contacts_router: timeline, documents,
+# details, cards, members, suggestions).
+import portefeuille.contacts.api  # noqa: E402
+import portefeuille.contacts.api_timeline  # noqa: E402, F401

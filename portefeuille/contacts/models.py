@@ -88,7 +88,10 @@ class Contact(FirmScoped):
     share_communication = models.BooleanField(
         _("partager la communication"),
         default=True,
-        help_text=_("Les e-mails échangés avec ce contact apparaissent dans sa chronologie."),
+        help_text=_(
+            "Désactivé : les e-mails ajoutés sur cette personne ne sont visibles que par "
+            "qui les a ajoutés et par les administrateurs."
+        ),
     )
     # Organization.
     website = models.URLField(_("site web"), max_length=255, blank=True)

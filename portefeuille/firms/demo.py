@@ -18,6 +18,7 @@ from django.utils import translation
 from faker import Faker
 
 from portefeuille.contacts.demo import add_contacts
+from portefeuille.contacts.models import Contact
 
 from .models import Colleague, Firm, Team
 from .services import (
@@ -108,6 +109,9 @@ def delete_demo() -> bool:
         firm = demo_firm()
         if firm is None:
             return False
+        # Contacts first: their contact type is a protected reference the firm's cascade
+        # would meet before it reached the contacts themselves.
+        Contact.objects.filter(firm=firm).delete()
         firm.delete()
         return True
 

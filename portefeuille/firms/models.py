@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Privacy(models.TextChoices):
@@ -69,7 +70,7 @@ class Colleague(AbstractBaseUser):
 
     class Profile(models.TextChoices):
         ADMIN = "admin", _("Administrateur")
-        STAFF = "staff", _("Collaborateur")
+        STAFF = "staff", pgettext_lazy("profil", "Collaborateur")
 
     class Scope(models.TextChoices):
         FULL = "full", _("Complet")

@@ -13,7 +13,13 @@ from portefeuille.access.models import (
     PortfolioStaff,
     RoleAssignment,
 )
-from portefeuille.contacts.models import Contact
+from portefeuille.contacts.models import (
+    Contact,
+    ContactCard,
+    EmailAddress,
+    GroupMembership,
+    PhoneNumber,
+)
 from portefeuille.firms.models import Colleague, Firm, Privacy, Team, TeamMembership
 from portefeuille.firms.services import seed_firm_defaults
 
@@ -128,3 +134,73 @@ class AccessGrantFactory(DjangoModelFactory[AccessGrant]):
 
     client = factory.SubFactory(ClientFactory)
     firm = factory.SelfAttribute("client.firm")
+
+
+class PersonFactory(DjangoModelFactory[Contact]):
+    """A person client; display_name is "first last" as the services keep it."""
+
+    class Meta:
+        model = Contact
+
+    firm = factory.SubFactory(FirmFactory)
+    kind = Contact.Kind.PERSON
+    privacy = Privacy.PUBLIC
+    first_name = factory.Faker("first_name", locale="fr_FR")
+    last_name = factory.Faker("last_name", locale="fr_FR")
+    display_name = factory.LazyAttribute(
+        lambda o: " ".join(p for p in (o.first_name, o.middle_name, o.last_name) if p)
+    )
+    middle_name = ""
+
+
+class OrganizationFactory(ClientFactory):
+    kind = Contact.Kind.ORGANIZATION
+    display_name = factory.Faker("company", locale="fr_FR")
+
+
+class ClientGroupFactory(ClientFactory):
+    kind = Contact.Kind.CLIENT_GROUP
+    display_name = factory.Faker("numerify", text="Groupe ####")
+
+
+class EmailAddressFactory(DjangoModelFactory[EmailAddress]):
+    class Meta:
+        model = EmailAddress
+
+    contact = factory.SubFactory(PersonFactory)
+    firm = factory.SelfAttribute("contact.firm")
+    address = factory.Sequence(lambda n: f"contact{n}@exemple.fr")
+
+
+class PhoneNumberFactory(DjangoModelFactory[PhoneNumber]):
+    class Meta:
+        model = PhoneNumber
+
+    contact = factory.SubFactory(PersonFactory)
+    firm = factory.SelfAttribute("contact.firm")
+    number = factory.Sequence(lambda n: f"+336{n:08d}")
+
+
+class ContactCardFactory(DjangoModelFactory[ContactCard]):
+    """A person's card at an organization of the same firm."""
+
+    class Meta:
+        model = ContactCard
+
+    person = factory.SubFactory(PersonFactory)
+    firm = factory.SelfAttribute("person.firm")
+    organization = factory.SubFactory(
+        OrganizationFactory, firm=factory.SelfAttribute("..person.firm")
+    )
+    role = "Gérant"
+
+
+class GroupMembershipFactory(DjangoModelFactory[GroupMembership]):
+    """A member (a person by default) in a client group of the same firm."""
+
+    class Meta:
+        model = GroupMembership
+
+    group = factory.SubFactory(ClientGroupFactory)
+    firm = factory.SelfAttribute("group.firm")
+    member = factory.SubFactory(PersonFactory, firm=factory.SelfAttribute("..group.firm"))

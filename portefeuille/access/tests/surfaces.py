@@ -245,13 +245,127 @@ def _full_only(level: int) -> int:
     return int(Level.FULL) if level == ref.FULL else int(Level.NONE)
 
 
+# --- the contacts pages (issue 4) ----------------------------------------------------------
+CONTACT_ROW = re.compile(r'<tr class="contact-row">(.*?)</tr>', re.DOTALL)
+CONTACT_LINK = re.compile(r'href="/contacts/(\d+)/"')
+CONTACT_MORE = re.compile(r'<a class="button-secondary more-link" href="(\?[^"]*)"')
+SUGGESTION = re.compile(r'<li class="suggestion">(.*?)</li>', re.DOTALL)
+EMPTY_CELLS = re.compile(r"<td></td>|\s")
+PICKER_CHOICE = re.compile(r'<input type="(?:radio|checkbox)" name="\w+" value="(\d+)">')
+
+
+def _contact_row_level(ctx: Context, row: str, by_name: dict[str, int]) -> tuple[int, int]:
+    """(client id, level) shown by one row of the contacts page or one suggestion: a link
+    to the contact is FULL; the padlocked name with no link and nothing else is NAME."""
+    name = CLIENT_NAME.search(row)
+    pk = by_name.get(name.group(0)) if name else None
+    if pk is None:
+        return -1, INCONSISTENT
+    link = CONTACT_LINK.search(row)
+    if link is not None:
+        return pk, int(Level.FULL) if int(link.group(1)) == pk else INCONSISTENT
+    # SECURITY: a name-only row shows the name and the padlock, nothing else.
+    bare = "private-name" in row and "kind-icon" not in row and "badge" not in row
+    return pk, int(Level.NAME) if bare else INCONSISTENT
+
+
+def _observe_contact_pages(ctx: Context, colleague: int, url: str) -> Observed:
+    http = ctx.http_as(colleague)
+    by_name = {client.display_name: client.pk for client in ctx.clients.values()}
+    observed: dict[int, int] = {}
+    while url:
+        response = http.get(url)
+        if response.status_code in SIGNED_OUT:
+            return observed
+        assert response.status_code == 200, response.content[:300]
+        page = response.content.decode()
+        for row in CONTACT_ROW.findall(page):
+            head, _sep, rest = row.partition("</th>")
+            pk, seen = _contact_row_level(ctx, head, by_name)
+            if seen == int(Level.NAME) and EMPTY_CELLS.sub("", rest):
+                seen = INCONSISTENT  # a name-only row showing more than the name
+            observed[pk] = seen
+        more = CONTACT_MORE.search(page)
+        url = "/contacts/" + html.unescape(more.group(1)) if more else ""
+    return observed
+
+
+def _observe_contact_list_page(ctx: Context, colleague: int) -> Observed:
+    """The contacts page, view "Tous" with inactive contacts shown, every page of it."""
+    return _observe_contact_pages(ctx, colleague, "/contacts/?view=all&inactive=1")
+
+
+def _observe_contact_search(ctx: Context, colleague: int) -> Observed:
+    """The contacts page searched with a text every world client matches (accents and case
+    differ from the stored names), every page of it."""
+    return _observe_contact_pages(ctx, colleague, "/contacts/?view=all&inactive=1&q=DÛ+MÔNDE")
+
+
+def _observe_contact_picker(ctx: Context, colleague: int) -> Observed:
+    """The pickers of the contact forms (which offer only contacts seen in full), one per
+    kind, searched with a text every world client matches."""
+    http = ctx.http_as(colleague)
+    observed: dict[int, int] = {}
+    for kind in ("person", "organization", "client_group"):
+        response = http.get(
+            "/contacts/picker/", {"field": "pick", "kind": kind, "pick_q": "du monde"}
+        )
+        if response.status_code in SIGNED_OUT:
+            return observed
+        assert response.status_code == 200, response.content[:300]
+        for pk in PICKER_CHOICE.findall(response.content.decode()):
+            observed[int(pk)] = int(Level.FULL)
+    return observed
+
+
+def _suggested(ctx: Context, http: HttpClient, pk: int) -> int:
+    by_name = {client.display_name: client.pk for client in ctx.clients.values()}
+    name = next(client.display_name for client in ctx.clients.values() if client.pk == pk)
+    response = http.get("/contacts/suggestions/", {"display_name": name})
+    if response.status_code in SIGNED_OUT:
+        return int(Level.NONE)
+    assert response.status_code == 200, response.content[:300]
+    for item in SUGGESTION.findall(response.content.decode()):
+        found, seen = _contact_row_level(ctx, item, by_name)
+        if found == pk:
+            return seen
+    return int(Level.NONE)
+
+
+def _observe_contact_suggestions(ctx: Context, colleague: int) -> Observed:
+    """The duplicate suggestions of the create forms, asked with each client's exact name:
+    the client must be offered (by name only when private) exactly when the colleague may
+    see it."""
+    http = ctx.http_as(colleague)
+    return {pk: _suggested(ctx, http, pk) for pk in _own_firm_clients(ctx, colleague)}
+
+
+def _contact_page(http: HttpClient, pk: int) -> int:
+    response = http.get(f"/contacts/{pk}/")
+    if response.status_code == 404 or response.status_code in SIGNED_OUT:
+        return int(Level.NONE)
+    assert response.status_code == 200, response.content[:300]
+    return int(Level.FULL)
+
+
+def _observe_contact_page(ctx: Context, colleague: int) -> Observed:
+    """GET /contacts/{id}/ (tab "Détails"): 200 only with full access, else the 404."""
+    http = ctx.http_as(colleague)
+    return {pk: _contact_page(http, pk) for pk in _own_firm_clients(ctx, colleague)}
+
+
 HTTP_LIST_SURFACES: list[Surface] = [
     Surface("api.list", _observe_api_list),
     Surface("page.client_list", _observe_client_list_page),
+    Surface("page.contact_list", _observe_contact_list_page),
+    Surface("page.contact_search", _observe_contact_search),
+    Surface("page.contact_picker", _observe_contact_picker, shows=_full_only),
 ]
 HTTP_PAIR_SURFACES: list[Surface] = [
     Surface("api.detail", _observe_api_detail, own_firm_only=True),
     Surface("page.client_detail", _observe_client_page, shows=_full_only, own_firm_only=True),
+    Surface("page.contact_detail", _observe_contact_page, shows=_full_only, own_firm_only=True),
+    Surface("page.contact_suggestions", _observe_contact_suggestions, own_firm_only=True),
 ]
 HTTP_SURFACES: list[Surface] = HTTP_LIST_SURFACES + HTTP_PAIR_SURFACES
 
@@ -296,11 +410,16 @@ def _probe_client_page(ctx: Context, colleague: int, client: int) -> int:
     return _client_page(ctx.http_as(colleague), ctx.built.clients[client])
 
 
+def _probe_contact_page(ctx: Context, colleague: int, client: int) -> int:
+    return _contact_page(ctx.http_as(colleague), ctx.built.clients[client])
+
+
 PAIR_PROBES: list[Probe] = [
     Probe("rules.level", _probe_level, every_pair=True),
     Probe("rules.get_client", _probe_get_client),
     Probe("api.detail", _probe_api_detail),
     Probe("page.client_detail", _probe_client_page, shows=_full_only),
+    Probe("page.contact_detail", _probe_contact_page, shows=_full_only),
 ]
 
 

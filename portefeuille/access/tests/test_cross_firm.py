@@ -46,7 +46,17 @@ from portefeuille.access.models import (
     RoleAssignment,
 )
 from portefeuille.audit.models import AuditEvent
-from portefeuille.contacts.models import Contact
+from portefeuille.contacts.models import (
+    Contact,
+    ContactCard,
+    Document,
+    EmailAddress,
+    GroupMembership,
+    PhoneNumber,
+    PostalAddress,
+    SocialHandle,
+    TimelineItem,
+)
 from portefeuille.firms import services as firms
 from portefeuille.firms.models import (
     Colleague,
@@ -104,6 +114,27 @@ def _rows(firm: Firm, pk: int, tag: str) -> list[models.Model]:
         portfolio=portfolio,
         contact_type=contact_type,
     )
+    # A person and a client group beside the organization, for its card and its group
+    # (their own ids are never probed; the card's and the membership's are).
+    person = Contact(
+        pk=pk + 1,
+        firm=firm,
+        kind=Contact.Kind.PERSON,
+        display_name=f"Personne {tag}",
+        search_name=f"personne {tag}",
+        first_name="Personne",
+        last_name=tag,
+    )
+    group = Contact(
+        pk=pk + 2,
+        firm=firm,
+        kind=Contact.Kind.CLIENT_GROUP,
+        display_name=f"Groupe {tag}",
+        search_name=f"groupe {tag}",
+    )
+    note = TimelineItem(
+        pk=pk, firm=firm, client=client, kind=TimelineItem.Kind.NOTE, body=f"Note {tag}"
+    )
     return [
         colleague,
         team,
@@ -131,6 +162,24 @@ def _rows(firm: Firm, pk: int, tag: str) -> list[models.Model]:
         PortfolioStaff(pk=pk, firm=firm, portfolio=portfolio, colleague=colleague),
         AuditEvent(
             pk=pk, firm=firm, client=client, action="client.created", created_at=timezone.now()
+        ),
+        person,
+        group,
+        EmailAddress(pk=pk, firm=firm, contact=client, address=f"client-{tag}@example.test"),
+        PhoneNumber(pk=pk, firm=firm, contact=client, number="+33612345678"),
+        PostalAddress(pk=pk, firm=firm, contact=client, street=f"1 rue {tag}", country="FR"),
+        SocialHandle(pk=pk, firm=firm, contact=client, network="linkedin", handle=tag),
+        ContactCard(pk=pk, firm=firm, person=person, organization=client, role="Gérant"),
+        GroupMembership(pk=pk, firm=firm, group=group, member=client),
+        note,
+        Document(
+            pk=pk,
+            firm=firm,
+            client=client,
+            name=f"Document {tag}.pdf",
+            file=f"documents/cross-firm-{tag}.pdf",
+            size=1,
+            content_type="application/pdf",
         ),
     ]
 

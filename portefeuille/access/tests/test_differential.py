@@ -38,7 +38,10 @@ EXTRA_WORLDS, EXTRA_SHARDS = 200, 2
 HTTP_WORLDS, HTTP_SHARDS = 60, 2
 SECTION = "differential (§6 against the reference model), rules"
 EXTRA_SECTION = "differential, annotate_level and visible() records"
-HTTP_SECTION = "differential, API list and detail, client list and client page"
+HTTP_SECTION = (
+    "differential, API list and detail, client list and page, contacts page, search, "
+    "pickers, suggestions and contact page"
+)
 
 HYPOTHESIS = {
     "derandomize": True,

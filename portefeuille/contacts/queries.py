@@ -1,0 +1,333 @@
+"""The contacts page read model: filtered, keyset-paged rows with their related contacts and
+work counts, in a constant number of queries per page, every read through access.rules.
+
+SECURITY: a row the viewer sees by name only (a private client off their team) carries its
+name and nothing else; filters other than the search and the privacy therefore only match
+rows the viewer sees in full (filtering name-only rows by type, kind or team would tell
+what the row may not show), and the "inactive hidden" default never looks at the type of a
+name-only row.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import IntegerField, Q, QuerySet, Value
+
+from portefeuille.access import rules
+from portefeuille.access.models import ClientMember, RoleAssignment
+from portefeuille.access.rules import Level
+from portefeuille.firms.models import Colleague, ContactType, Privacy, TeamMembership, WorkStatus
+
+from .models import Contact, ContactCard, GroupMembership, normalise_for_search
+
+PAGE_SIZE = 50
+# A row lists at most this many related contacts, then "et N autres".
+RELATED_SHOWN = 5
+
+VIEWS = ("mine", "person", "organization", "client_group", "all")
+KINDS = {Contact.Kind.PERSON, Contact.Kind.ORGANIZATION, Contact.Kind.CLIENT_GROUP}
+
+
+@dataclass(frozen=True)
+class ContactFilters:
+    """What the contacts page asks for; ids are of the viewer's firm or match nothing."""
+
+    view: str = "all"
+    q: str = ""
+    kind: str = ""
+    contact_type: int | None = None
+    owner: int | None = None
+    manager: int | None = None
+    role_slot: int | None = None
+    role_holder: int | None = None
+    member: int | None = None
+    portfolio: int | None = None
+    privacy: str = ""
+    include_inactive: bool = False
+
+    @property
+    def needs_full_access(self) -> bool:
+        """Whether a filter looks at more than the name and privacy of a row."""
+        return (
+            self.view != "all"
+            or bool(self.kind)
+            or any(
+                value is not None
+                for value in (
+                    self.contact_type,
+                    self.owner,
+                    self.manager,
+                    self.role_slot,
+                    self.role_holder,
+                    self.member,
+                    self.portfolio,
+                )
+            )
+        )
+
+
+def _team_clients(colleague_id: int) -> Q:
+    """Clients with this colleague as a direct member or through a team on the client team."""
+    teams = TeamMembership.objects.filter(colleague_id=colleague_id).values("team_id")
+    members = ClientMember.objects.filter(
+        Q(colleague_id=colleague_id) | Q(team_id__in=teams)
+    ).values("client_id")
+    return Q(id__in=members)
+
+
+def mine_q(colleague: Colleague) -> Q:
+    """ "Mes contacts": the colleague owns the client or is on its client team (manager,
+    role holder, member directly or through a team) — not portfolios or grants (seed 004)."""
+    held = RoleAssignment.objects.filter(colleague_id=colleague.pk).values("client_id")
+    return (
+        Q(owner__colleague_id=colleague.pk)
+        | Q(manager_id=colleague.pk)
+        | Q(id__in=held)
+        | _team_clients(colleague.pk)
+    )
+
+
+def search(queryset: QuerySet[Contact], text: str) -> QuerySet[Contact]:
+    """Every word of `text`, accents and case ignored, within the name (search_name)."""
+    for word in normalise_for_search(text).split():
+        queryset = queryset.filter(search_name__contains=word)
+    return queryset
+
+
+def filtered_contacts(actor: Colleague, filters: ContactFilters) -> QuerySet[Contact]:
+    """The contacts the viewer sees that match the filters (not ordered, not annotated)."""
+    min_level = Level.FULL if filters.needs_full_access else Level.NAME
+    contacts = rules.visible_clients(actor, min_level)
+    kind = filters.view if filters.view in KINDS else filters.kind
+    if kind:
+        contacts = contacts.filter(kind=kind)
+    if filters.view == "mine":
+        contacts = contacts.filter(mine_q(actor))
+    contacts = search(contacts, filters.q)
+    if filters.privacy:
+        contacts = contacts.filter(privacy=filters.privacy)
+    if filters.contact_type is not None:
+        contacts = contacts.filter(contact_type_id=filters.contact_type)
+    if filters.owner is not None:
+        contacts = contacts.filter(owner_id=filters.owner)
+    if filters.manager is not None:
+        contacts = contacts.filter(manager_id=filters.manager)
+    if filters.portfolio is not None:
+        contacts = contacts.filter(portfolio_id=filters.portfolio)
+    if filters.role_slot is not None or filters.role_holder is not None:
+        roles = RoleAssignment.objects.filter(firm_id=actor.firm_id)
+        if filters.role_slot is not None:
+            roles = roles.filter(slot=filters.role_slot)
+        if filters.role_holder is not None:
+            roles = roles.filter(colleague_id=filters.role_holder)
+        contacts = contacts.filter(id__in=roles.values("client_id"))
+    if filters.member is not None:
+        contacts = contacts.filter(_team_clients(filters.member))
+    if not filters.include_inactive and filters.contact_type is None:
+        archived = Q(
+            contact_type_id__in=ContactType.objects.filter(
+                firm_id=actor.firm_id, is_archive=True
+            ).values("pk")
+        )
+        # SECURITY: only rows seen in full are judged by their type (see the docstring).
+        contacts = contacts.filter(~archived | ~rules.full_access_q(actor))
+    return contacts
+
+
+# ---------------------------------------------------------------------------------------
+# Work counts: the one place the work issue plugs its real count in.
+# ---------------------------------------------------------------------------------------
+
+
+def work_statuses(actor: Colleague) -> list[WorkStatus]:
+    """The firm's work statuses, in board order (the columns of the "Travail" counts)."""
+    return list(WorkStatus.objects.filter(firm_id=actor.firm_id).order_by("position", "name"))
+
+
+def work_count_field(status: WorkStatus) -> str:
+    return f"work_status_{status.pk}"
+
+
+def annotate_work_counts(
+    actor: Colleague, queryset: QuerySet[Contact], statuses: list[WorkStatus]
+) -> QuerySet[Contact]:
+    """Adds one count per status to each row, in the row query itself (never one query per
+    row). There is no work model yet: every count is 0.
+
+    When work items exist, replace each Value(0) with the count of the client's items in
+    that status, e.g. `Coalesce(Subquery(WorkItem.objects.filter(client_id=OuterRef("pk"),
+    status_id=status.pk).order_by().values("client_id").annotate(n=Count("*"))
+    .values("n")), 0)`. Counts are only shown on rows seen in full.
+    """
+    del actor  # the real count will not need it: it only ever reads the row's own client
+    return queryset.annotate(
+        **{work_count_field(status): Value(0, IntegerField()) for status in statuses}
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Related contacts: cards, primary contacts... each filtered by the viewer's level.
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RelatedContact:
+    pk: int
+    name: str
+    kind: str
+    level: int  # Level.NAME or Level.FULL; hidden ones never become a RelatedContact
+    role: str = ""
+    relation: str = ""  # "card", "group", "member"
+
+    @property
+    def full(self) -> bool:
+        return self.level >= Level.FULL
+
+
+def related_contacts(actor: Colleague, contacts: list[Contact]) -> dict[int, list[RelatedContact]]:
+    """For each contact (all seen in full by the viewer): the organizations of a person's
+    cards and its groups, the persons involved in an organization and its groups, the
+    members of a group. Three queries whatever the number of contacts."""
+    ids = [c.pk for c in contacts]
+    if not ids:
+        return {}
+    links: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for person_id, organization_id, role in ContactCard.objects.filter(
+        Q(person_id__in=ids) | Q(organization_id__in=ids)
+    ).values_list("person_id", "organization_id", "role"):
+        if person_id in ids:
+            links[person_id].append((organization_id, role, "card"))
+        if organization_id in ids:
+            links[organization_id].append((person_id, role, "card"))
+    for group_id, member_id in GroupMembership.objects.filter(
+        Q(group_id__in=ids) | Q(member_id__in=ids)
+    ).values_list("group_id", "member_id"):
+        if group_id in ids:
+            links[group_id].append((member_id, "", "member"))
+        if member_id in ids:
+            links[member_id].append((group_id, "", "group"))
+    wanted = {other for found in links.values() for other, _role, _rel in found}
+    if not wanted:
+        return {}
+    others = {
+        row.pk: row
+        for row in rules.annotate_level(
+            actor, rules.visible_clients(actor, Level.NAME).filter(pk__in=wanted)
+        ).only("id", "display_name", "search_name", "kind")
+    }
+    result: dict[int, list[RelatedContact]] = {}
+    for contact_id, found in links.items():
+        shown = [
+            RelatedContact(
+                pk=other,
+                name=others[other].display_name,
+                kind=others[other].kind,
+                level=others[other].access_level,
+                role=role,
+                relation=relation,
+            )
+            for other, role, relation in found
+            if other in others  # SECURITY: hidden from the viewer: not shown at all
+        ]
+        shown.sort(key=lambda r: (normalise_for_search(r.name), r.pk))
+        result[contact_id] = shown
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# The page.
+# ---------------------------------------------------------------------------------------
+
+
+def encode_cursor(search_name: str, pk: int) -> str:
+    raw = json.dumps([search_name, pk], ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, int] | None:
+    """The (search_name, id) after which the next page starts; None if malformed."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        name, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError, binascii.Error):
+        return None
+    if not isinstance(name, str) or not isinstance(pk, int) or isinstance(pk, bool):
+        return None
+    return name, pk
+
+
+@dataclass
+class ContactRow:
+    contact: Any  # a Contact annotated with access_level and the work counts
+    related: list[RelatedContact] = field(default_factory=list)
+    related_more: int = 0
+    work_counts: list[tuple[WorkStatus, int]] = field(default_factory=list)
+
+    @property
+    def full(self) -> bool:
+        return bool(self.contact.access_level >= Level.FULL)
+
+
+@dataclass
+class ContactPage:
+    rows: list[ContactRow]
+    statuses: list[WorkStatus]
+    next_cursor: str | None
+
+
+def contact_page(
+    actor: Colleague,
+    filters: ContactFilters,
+    *,
+    after: str | None = None,
+    limit: int | None = None,
+) -> ContactPage:
+    """One page of the contacts page, ordered by name (keyset paging: the cursor is the
+    last row's (search_name, id), never an offset). At most five queries."""
+    limit = limit or PAGE_SIZE
+    statuses = work_statuses(actor)
+    contacts = filtered_contacts(actor, filters)
+    cursor = decode_cursor(after) if after else None
+    if cursor is not None:
+        name, pk = cursor
+        contacts = contacts.filter(Q(search_name__gt=name) | Q(search_name=name, pk__gt=pk))
+    found = list(
+        annotate_work_counts(actor, rules.annotate_level(actor, contacts), statuses)
+        .select_related("contact_type")
+        .only(
+            "id",
+            "firm_id",
+            "kind",
+            "display_name",
+            "search_name",
+            "privacy",
+            "avatar",
+            "contact_type__name",
+            "contact_type__is_archive",
+        )
+        .order_by("search_name", "id")[: limit + 1]
+    )
+    has_next = len(found) > limit
+    found = found[:limit]
+    full = [c for c in found if c.access_level >= Level.FULL]  # type: ignore[attr-defined]
+    related = related_contacts(actor, full)
+    rows: list[ContactRow] = []
+    for contact in found:
+        row = ContactRow(contact=contact)
+        if row.full:
+            everything = related.get(contact.pk, [])
+            row.related = everything[:RELATED_SHOWN]
+            row.related_more = max(0, len(everything) - RELATED_SHOWN)
+            row.work_counts = [(s, getattr(contact, work_count_field(s))) for s in statuses]
+        rows.append(row)
+    next_cursor = encode_cursor(found[-1].search_name, found[-1].pk) if has_next else None
+    return ContactPage(rows=rows, statuses=statuses, next_cursor=next_cursor)
+
+
+PRIVACY_VALUES = {value for value, _label in Privacy.choices}

@@ -1,0 +1,377 @@
+"""API schemas of contact details, cards, group members and suggestions, and how a
+contact's details are represented for a colleague who sees it in full.
+
+A contact named inside another one (primary contact, card, group member) is a `ContactLink`
+filtered by the caller's own level on it: in full (`access_level: "full"`), by name only
+(`"name"`, nothing else about it), or not at all when it is hidden from the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from ninja import Schema
+from pydantic import Field
+
+from portefeuille.access.rules import Level, annotate_level, visible_clients
+from portefeuille.api.lookup import Id
+from portefeuille.api.schemas import InputSchema
+from portefeuille.firms.models import Colleague
+
+from .models import Contact, EmploymentStatus, SocialHandle
+from .validators import display_phone
+
+KindName = Literal["person", "organization", "client_group"]
+EmploymentValue = Literal["", "employed", "self_employed", "unemployed", "retired", "student"]
+NetworkValue = Literal["linkedin", "x", "facebook", "instagram", "other"]
+
+assert set(EmploymentValue.__args__) == {"", *EmploymentStatus.values}  # type: ignore[attr-defined]
+assert set(NetworkValue.__args__) == set(SocialHandle.Network.values)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------
+# Output.
+# ---------------------------------------------------------------------------------------
+
+
+class ContactLink(Schema):
+    """Another contact named here, as the caller may see it: by name only when private
+    and not theirs (`access_level: "name"`); hidden ones are left out."""
+
+    id: int
+    kind: KindName
+    display_name: str
+    access_level: Literal["full", "name"]
+
+
+class EmailOut(Schema):
+    id: int
+    address: str
+    label: str
+
+
+class PhoneOut(Schema):
+    id: int
+    number: str = Field(description="E.164, e.g. +33612345678.")
+    display: str = Field(description="National form in the contact's country, else international.")
+    label: str
+
+
+class AddressOut(Schema):
+    id: int
+    street: str
+    street2: str
+    postal_code: str
+    city: str
+    region: str
+    country: str = Field(description="ISO 3166-1 alpha-2 code.")
+    label: str
+
+
+class SocialHandleOut(Schema):
+    id: int
+    network: NetworkValue
+    handle: str
+    label: str
+
+
+class ContactDetailsOut(Schema):
+    """Every field of a contact seen in full (person fields are empty on other kinds)."""
+
+    first_name: str
+    middle_name: str
+    last_name: str
+    preferred_name: str
+    birth_date: date | None
+    share_communication: bool
+    website: str
+    primary_contact: ContactLink | None
+    description: str
+    client_code: str
+    avatar_url: str | None
+    is_archived: bool = Field(description="Its contact type is an archive type (Inactif).")
+    legal_name: str
+    country: str
+    company_number: str = Field(description="SIREN (FR), BCE (BE), company number (GB).")
+    siret: str
+    vat_number: str
+    tax_number: str = Field(description="Numéro fiscal (FR), UTR (GB).")
+    fiscal_year_end_month: int | None
+    fiscal_year_end_day: int | None
+    employment_status: EmploymentValue
+    notes: str
+    emails: list[EmailOut]
+    phones: list[PhoneOut]
+    addresses: list[AddressOut]
+    social_handles: list[SocialHandleOut]
+
+
+class CardOut(Schema):
+    """A person's card at an organization. `role` is null when the other contact is seen
+    by name only (nothing but its name is shown)."""
+
+    id: int
+    person: ContactLink
+    organization: ContactLink
+    role: str | None
+
+
+class MembershipOut(Schema):
+    group: ContactLink
+    member: ContactLink
+
+
+class SuggestionOut(Schema):
+    id: int
+    kind: KindName
+    display_name: str
+    access_level: Literal["full", "name"]
+    score: float = Field(description="Similarity, 0 to 100.")
+
+
+# ---------------------------------------------------------------------------------------
+# Input.
+# ---------------------------------------------------------------------------------------
+
+
+class _ContactCreateBase(InputSchema):
+    privacy: Literal["public", "private", "hidden"] | None = Field(
+        None, description="Default: the firm's default privacy."
+    )
+    contact_type_id: Id | None = None
+    owner_id: Id | None = Field(None, description="An entry of the owner roster (/owners).")
+    description: str = ""
+    client_code: str = ""
+    emails: list[str] = Field(default_factory=list)
+    phones: list[str] = Field(
+        default_factory=list, description="Read as French numbers unless +prefixed."
+    )
+
+
+class PersonCreate(_ContactCreateBase):
+    first_name: str = ""
+    middle_name: str = ""
+    last_name: str = ""
+    preferred_name: str = ""
+    birth_date: date | None = None
+    share_communication: bool = True
+    organization_id: Id | None = Field(None, description="An existing organization to link.")
+    new_organization_name: str = Field("", description="Or a new organization to create.")
+    role: str = Field("", description="The person's role at that organization.")
+
+
+class NewPersonIn(InputSchema):
+    first_name: str = ""
+    middle_name: str = ""
+    last_name: str = ""
+
+
+class OrganizationCreate(_ContactCreateBase):
+    display_name: str
+    website: str = ""
+    primary_contact_id: Id | None = Field(None, description="An existing person.")
+    new_primary_contact: NewPersonIn | None = Field(None, description="Or a new person.")
+    primary_contact_role: str = ""
+
+
+class ClientGroupCreate(InputSchema):
+    display_name: str
+    privacy: Literal["public", "private", "hidden"] | None = None
+    contact_type_id: Id | None = None
+    owner_id: Id | None = None
+    description: str = ""
+    client_code: str = ""
+    member_ids: list[Id] = Field(default_factory=list, description="Persons and organizations.")
+
+
+class EmailIn(InputSchema):
+    address: str
+    label: str = ""
+
+
+class EmailChange(InputSchema):
+    address: str | None = None
+    label: str | None = None
+
+
+class PhoneIn(InputSchema):
+    number: str = Field(description="Read in the contact's country (France by default).")
+    label: str = ""
+
+
+class PhoneChange(InputSchema):
+    number: str | None = None
+    label: str | None = None
+
+
+class AddressIn(InputSchema):
+    street: str
+    street2: str = ""
+    postal_code: str = ""
+    city: str = ""
+    region: str = ""
+    country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. FR.")
+    label: str = ""
+
+
+class AddressChange(InputSchema):
+    street: str | None = None
+    street2: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    region: str | None = None
+    country: str | None = None
+    label: str | None = None
+
+
+class SocialHandleIn(InputSchema):
+    network: NetworkValue
+    handle: str
+    label: str = ""
+
+
+class SocialHandleChange(InputSchema):
+    network: NetworkValue | None = None
+    handle: str | None = None
+    label: str | None = None
+
+
+class CardIn(InputSchema):
+    """From a person: `organization_id`; from an organization: `person_id`."""
+
+    person_id: Id | None = None
+    organization_id: Id | None = None
+    role: str = ""
+
+
+class CardChange(InputSchema):
+    role: str
+
+
+class GroupMembersIn(InputSchema):
+    member_ids: list[Id] = Field(min_length=1)
+
+
+class GroupsIn(InputSchema):
+    group_ids: list[Id] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------------------------------
+# Representation.
+# ---------------------------------------------------------------------------------------
+
+
+def link(contact: Any) -> dict[str, Any]:
+    """A contact annotated with `access_level` (at least NAME), as a ContactLink."""
+    return {
+        "id": contact.pk,
+        "kind": contact.kind,
+        "display_name": contact.display_name,
+        "access_level": "full" if contact.access_level >= Level.FULL else "name",
+    }
+
+
+def visible_links(actor: Colleague, ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
+    """ContactLinks of those of these contacts the actor may see (one query)."""
+    wanted = {pk for pk in ids if pk is not None}
+    if not wanted:
+        return {}
+    # SECURITY: through visible_clients only; hidden contacts are simply absent.
+    found = annotate_level(actor, visible_clients(actor, Level.NAME)).filter(pk__in=wanted)
+    return {contact.pk: link(contact) for contact in found.only("id", "kind", "display_name")}
+
+
+def detail_fields(client: Contact, links: Mapping[int, dict[str, Any]]) -> dict[str, Any]:
+    """The ContactDetailsOut fields of a client seen in full. Its detail rows should be
+    prefetched (`emails`, `phones`, `addresses`, `social_handles`)."""
+    country = str(client.country or "")
+    return {
+        "first_name": client.first_name,
+        "middle_name": client.middle_name,
+        "last_name": client.last_name,
+        "preferred_name": client.preferred_name,
+        "birth_date": client.birth_date,
+        "share_communication": client.share_communication,
+        "website": client.website,
+        "primary_contact": links.get(client.primary_contact_id)
+        if client.primary_contact_id
+        else None,
+        "description": client.description,
+        "client_code": client.client_code,
+        "avatar_url": reverse("contacts:avatar", args=[client.pk]) if client.avatar else None,
+        "is_archived": client.is_archived,
+        "legal_name": client.legal_name,
+        "country": country,
+        "company_number": client.company_number,
+        "siret": client.siret,
+        "vat_number": client.vat_number,
+        "tax_number": client.tax_number,
+        "fiscal_year_end_month": client.fiscal_year_end_month,
+        "fiscal_year_end_day": client.fiscal_year_end_day,
+        "employment_status": client.employment_status,
+        "notes": client.notes,
+        "emails": [
+            {"id": e.pk, "address": e.address, "label": e.label} for e in client.emails.all()
+        ],
+        "phones": [
+            {
+                "id": p.pk,
+                "number": p.number,
+                "display": display_phone(p.number, country or None),
+                "label": p.label,
+            }
+            for p in client.phones.all()
+        ],
+        "addresses": [address_answer(a) for a in client.addresses.all()],
+        "social_handles": [
+            {"id": s.pk, "network": s.network, "handle": s.handle, "label": s.label}
+            for s in client.social_handles.all()
+        ],
+    }
+
+
+def address_answer(address: Any) -> dict[str, Any]:
+    return {
+        "id": address.pk,
+        "street": address.street,
+        "street2": address.street2,
+        "postal_code": address.postal_code,
+        "city": address.city,
+        "region": address.region,
+        "country": str(address.country or ""),
+        "label": address.label,
+    }
+
+
+DETAIL_PREFETCH = ("emails", "phones", "addresses", "social_handles")
+
+
+# The services name related contacts by model field; the API bodies by id field.
+API_FIELD_NAMES = {
+    "organization": "organization_id",
+    "person": "person_id",
+    "primary_contact": "primary_contact_id",
+    "contact_type": "contact_type_id",
+    "owner": "owner_id",
+    "members": "member_ids",
+    "groups": "group_ids",
+}
+
+
+@contextmanager
+def api_field_names() -> Iterator[None]:
+    """Re-keys a service's ValidationError by the API body's field names, so an error's
+    `loc` points at what the caller sent (`member_ids`, not `members`)."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError(
+            {API_FIELD_NAMES.get(field, field): items for field, items in error.error_dict.items()}
+        ) from None

@@ -1,0 +1,613 @@
+"""A contact's timeline: notes, logged e-mails and the client's events, newest first.
+
+Decisions where the spec is silent:
+- Notes are stored as Markdown and rendered on read (markdown-it-py, CommonMark, raw HTML
+  off) then sanitised with nh3 (a small allow-list of tags; links only http, https and
+  mailto, opened with rel="noopener noreferrer nofollow"). A `<script>` or a
+  `javascript:` link in a note therefore shows as harmless text.
+- Events are the client's audit events, except "note added" and "e-mail logged", whose item
+  is already on the timeline. An event is searched by its summary.
+- "Share communication" (Contact.share_communication, persons only): when it is OFF, the
+  e-mails logged on that person are visible only to the colleague who logged them and to
+  admins — on the timeline, in the documents (their attachments) and in the API. Notes and
+  events are not affected. Turning it back on shows them again to everyone with full access.
+- A client group's timeline holds only the group's own items, never its members'.
+- Logging an e-mail reads an uploaded .eml with the standard `email` package
+  (policy.default). It is refused, nothing written, when the file is not an e-mail (binary,
+  no "From" header or no other header of a message), is too large, or when the same
+  Message-ID is already on this client's timeline. Attachments become documents of the
+  client linked to the e-mail; an attachment whose type is not on the documents' allow-list
+  (documents.py) is not kept, and the answer lists it. A missing or unreadable date is the
+  time of logging.
+- Editing is for notes only (an e-mail is a record of what was sent); notes and e-mails can
+  be deleted. Deleting an e-mail keeps its attachments as documents of the client.
+- Permission: FULL access to the client, for reading and for every change.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email
+import email.policy
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from functools import partial
+from html.parser import HTMLParser
+from typing import IO, Any, Literal
+
+import filetype
+import nh3
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from markdown_it import MarkdownIt
+from ninja.errors import ValidationError as NinjaValidationError
+
+from portefeuille.api import pagination
+from portefeuille.audit.models import AuditEvent
+from portefeuille.audit.services import record_event
+from portefeuille.firms.models import Colleague
+
+from . import documents
+from .models import Contact, TimelineItem, normalise_for_search
+
+NOTE_MAX_CHARS = 50_000
+ItemType = Literal["note", "email", "event"]
+ITEM_TYPES: tuple[ItemType, ...] = ("note", "email", "event")
+# Where a page ends: (moment, rank — items 1, events 0 —, id), newest first.
+Cursor = tuple[datetime.datetime, int, int]
+# Events whose item is already on the timeline.
+EVENTS_SHOWN_AS_ITEMS = ("timeline.note_added", "timeline.email_logged")
+
+# ---------------------------------------------------------------------------------------
+# Markdown.
+# ---------------------------------------------------------------------------------------
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li",
+    "a", "h1", "h2", "h3", "h4", "h5", "h6",
+}  # fmt: skip
+
+
+def render_markdown(text: str) -> SafeString:
+    """A note's Markdown as sanitised HTML, safe to put in a page."""
+    rendered = _markdown.render(text)
+    cleaned = nh3.clean(
+        rendered,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "ol": {"start"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return mark_safe(cleaned)  # noqa: S308 — sanitised by nh3 just above
+
+
+# ---------------------------------------------------------------------------------------
+# Reads.
+# ---------------------------------------------------------------------------------------
+
+
+def visible_items(actor: Colleague, client: Contact) -> QuerySet[TimelineItem]:
+    """The notes and e-mails of this client that `actor` may read. The caller has already
+    checked FULL access to the client (rules.get_client)."""
+    items = TimelineItem.objects.filter(firm_id=actor.firm_id, client_id=client.pk)
+    return items.exclude(documents.hidden_emails_q(actor)).select_related("author")
+
+
+def client_events(actor: Colleague, client: Contact) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(firm_id=actor.firm_id, client_id=client.pk).exclude(
+        action__in=EVENTS_SHOWN_AS_ITEMS
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the timeline: a note, an e-mail or an event."""
+
+    type: ItemType
+    at: datetime.datetime
+    pk: int
+    item: TimelineItem | None = None
+    event: AuditEvent | None = None
+
+    @property
+    def key(self) -> tuple[datetime.datetime, int, int]:
+        return (self.at, _RANK[self.type == "event"], self.pk)
+
+    @property
+    def html(self) -> SafeString:
+        if self.item is not None and self.item.kind == TimelineItem.Kind.NOTE:
+            return render_markdown(self.item.body)
+        return mark_safe("")
+
+
+# At one instant, items come before events (newest first = highest rank first).
+_RANK = {False: 1, True: 0}
+
+
+@dataclass
+class TimelinePage:
+    entries: list[Entry]
+    next_cursor: Cursor | None
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    """The opaque text of a timeline cursor (for pages and the API)."""
+    when, rank, pk = cursor
+    return pagination.encode_cursor([when.isoformat(), rank, pk])
+
+
+def decode_cursor(text: str) -> Cursor:
+    """The cursor inside `text`; ValueError when it is not one of ours."""
+    try:
+        when, rank, pk = pagination.decode_cursor(text, 3)
+    except NinjaValidationError:
+        raise ValueError(text) from None
+    if not isinstance(when, str) or not isinstance(rank, int) or not isinstance(pk, int):
+        raise ValueError(text)
+    moment = datetime.datetime.fromisoformat(when)
+    if timezone.is_naive(moment) or rank not in (0, 1):
+        raise ValueError(text)
+    return (moment, rank, pk)
+
+
+def _after(at: str, rank_field: int, cursor: tuple[datetime.datetime, int, int] | None) -> Q:
+    """Rows of a source of rank `rank_field` that come after `cursor`, newest first."""
+    if cursor is None:
+        return Q()
+    when, rank, pk = cursor
+    if rank_field < rank:
+        return Q(**{f"{at}__lte": when})
+    if rank_field > rank:
+        return Q(**{f"{at}__lt": when})
+    return Q(**{f"{at}__lt": when}) | Q(**{at: when, "pk__lt": pk})
+
+
+def _words(query: str) -> list[str]:
+    return normalise_for_search(query).split()
+
+
+def _matching_events(
+    events: QuerySet[AuditEvent], words: Sequence[str], want: int
+) -> list[AuditEvent]:
+    """The first `want` events (already ordered) whose summary holds every word, accents
+    and case ignored. Summaries have no search column, so they are read in batches."""
+    if not words:
+        return list(events[:want])
+    found: list[AuditEvent] = []
+    batch = 200
+    last: AuditEvent | None = None
+    while len(found) < want:
+        page = events
+        if last is not None:
+            page = page.filter(
+                Q(created_at__lt=last.created_at) | Q(created_at=last.created_at, pk__lt=last.pk)
+            )
+        rows = list(page[:batch])
+        for event in rows:
+            summary = normalise_for_search(event.summary)
+            if all(word in summary for word in words):
+                found.append(event)
+                if len(found) == want:
+                    break
+        if len(rows) < batch:
+            break
+        last = rows[-1]
+    return found
+
+
+def read_timeline(
+    actor: Colleague,
+    client: Contact,
+    *,
+    types: Iterable[str] = ITEM_TYPES,
+    query: str = "",
+    cursor: Cursor | None = None,
+    limit: int = 30,
+) -> TimelinePage:
+    """One page of the timeline, newest first; `cursor` is the `next_cursor` of the page
+    before. Each source is read with its own index up to `limit + 1` rows, then merged."""
+    wanted = {t for t in types if t in ITEM_TYPES} or set(ITEM_TYPES)
+    words = _words(query)
+    entries: list[Entry] = []
+    item_kinds = [kind for kind in ("note", "email") if kind in wanted]
+    if item_kinds:
+        items = visible_items(actor, client).filter(kind__in=item_kinds)
+        for word in words:
+            items = items.filter(search_text__contains=word)
+        items = items.filter(_after("occurred_at", _RANK[False], cursor)).order_by(
+            "-occurred_at", "-id"
+        )
+        for item in items[: limit + 1]:
+            kind: ItemType = "note" if item.kind == TimelineItem.Kind.NOTE else "email"
+            entries.append(Entry(type=kind, at=item.occurred_at, pk=item.pk, item=item))
+    if "event" in wanted:
+        events = (
+            client_events(actor, client)
+            .filter(_after("created_at", _RANK[True], cursor))
+            .order_by("-created_at", "-id")
+        )
+        for event in _matching_events(events, words, limit + 1):
+            entries.append(Entry(type="event", at=event.created_at, pk=event.pk, event=event))
+    entries.sort(key=lambda entry: entry.key, reverse=True)
+    next_cursor = None
+    if len(entries) > limit:
+        entries = entries[:limit]
+        next_cursor = entries[-1].key
+    _load_attachments(actor, [entry.item for entry in entries if entry.type == "email"])
+    return TimelinePage(entries=entries, next_cursor=next_cursor)
+
+
+def _load_attachments(actor: Colleague, emails: list[TimelineItem | None]) -> None:
+    """Sets `shown_attachments` on each e-mail, in one query."""
+    found = [item for item in emails if item is not None]
+    if not found:
+        return
+    by_email: dict[int, list[Any]] = {item.pk: [] for item in found}
+    for document in documents.visible_documents(actor).filter(email_id__in=list(by_email)):
+        by_email[document.email_id].append(document)  # type: ignore[index]
+    for item in found:
+        item.shown_attachments = by_email[item.pk]  # type: ignore[attr-defined]
+
+
+def get_item(actor: Colleague, client: Contact, item_id: object) -> TimelineItem:
+    """A note or e-mail of this client visible to `actor`; Http404 otherwise."""
+    from django.http import Http404
+
+    try:
+        pk = int(str(item_id))
+    except (TypeError, ValueError):
+        raise Http404 from None
+    found = visible_items(actor, client).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+# ---------------------------------------------------------------------------------------
+# Notes.
+# ---------------------------------------------------------------------------------------
+
+
+def _clean_note(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(
+            {"body": ValidationError(_("Écrivez le texte de la note."), code="required")}
+        )
+    if len(body) > NOTE_MAX_CHARS:
+        raise ValidationError(
+            {
+                "body": ValidationError(
+                    _("Une note fait au plus %(max)s caractères.") % {"max": NOTE_MAX_CHARS},
+                    code="max_length",
+                )
+            }
+        )
+    return body
+
+
+def add_note(*, actor: Colleague, client: Contact, body: str) -> TimelineItem:
+    documents.require_full_access(actor, client)
+    body = _clean_note(body)
+    now = timezone.now()
+    with transaction.atomic():
+        note = TimelineItem(
+            firm_id=client.firm_id,
+            client=client,
+            kind=TimelineItem.Kind.NOTE,
+            author=actor,
+            body=body,
+            occurred_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        note.save(force_insert=True)
+        record_event(
+            actor=actor,
+            action="timeline.note_added",
+            client=client,
+            summary=_("Note ajoutée"),
+            after={"id": note.pk, "body": body},
+        )
+    return note
+
+
+def edit_note(*, actor: Colleague, note: TimelineItem, body: str) -> TimelineItem:
+    documents.require_full_access(actor, note.client)
+    if note.kind != TimelineItem.Kind.NOTE:
+        raise PermissionDenied(_("Seules les notes peuvent être modifiées."))
+    body = _clean_note(body)
+    before = note.body
+    if body == before:
+        return note
+    with transaction.atomic():
+        note.body = body
+        note.updated_at = timezone.now()
+        note.save(update_fields=["body", "updated_at", "search_text"])
+        record_event(
+            actor=actor,
+            action="timeline.note_edited",
+            client=note.client,
+            summary=_("Note modifiée"),
+            before={"id": note.pk, "body": before},
+            after={"id": note.pk, "body": body},
+        )
+    return note
+
+
+def delete_item(*, actor: Colleague, item: TimelineItem) -> None:
+    """Deletes a note or a logged e-mail. The attachments of an e-mail stay as documents,
+    unless the person's communication is not shared: then they go with it, since once
+    detached from their e-mail nothing would keep them from every colleague."""
+    documents.require_full_access(actor, item.client)
+    with transaction.atomic():
+        if item.kind == TimelineItem.Kind.EMAIL and not item.client.share_communication:
+            for attachment in list(item.attachments.all()):
+                attachment.delete()
+                if attachment.file.name:
+                    transaction.on_commit(
+                        partial(attachment.file.storage.delete, attachment.file.name)
+                    )
+        if item.kind == TimelineItem.Kind.NOTE:
+            record_event(
+                actor=actor,
+                action="timeline.note_deleted",
+                client=item.client,
+                summary=_("Note supprimée"),
+                before={"id": item.pk, "body": item.body},
+            )
+        else:
+            # The subject is not copied: the history is read by people who may not see
+            # this e-mail (share communication off).
+            record_event(
+                actor=actor,
+                action="timeline.email_deleted",
+                client=item.client,
+                summary=_("E-mail retiré de la chronologie"),
+                before={"id": item.pk},
+            )
+        item.delete()
+
+
+# ---------------------------------------------------------------------------------------
+# E-mails.
+# ---------------------------------------------------------------------------------------
+
+
+class _HtmlToText(HTMLParser):
+    """The readable text of an HTML e-mail body: scripts and styles dropped, blocks on their
+    own lines."""
+
+    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
+    SKIPPED = {"script", "style", "head", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIPPED:
+            self.skipping += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIPPED:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+    def text(self) -> str:
+        raw = "".join(self.parts)
+        lines = [" ".join(line.split()) for line in raw.splitlines()]
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def html_to_text(markup: str) -> str:
+    parser = _HtmlToText()
+    parser.feed(markup)
+    parser.close()
+    return parser.text()
+
+
+@dataclass
+class ParsedEmail:
+    subject: str
+    sender: str
+    recipients: list[str]
+    message_id: str
+    occurred_at: datetime.datetime
+    body: str
+    attachments: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+def _malformed(reason: str) -> ValidationError:
+    return ValidationError(
+        {
+            "file": ValidationError(
+                _("Ce fichier n'est pas un e-mail lisible (.eml) : %(reason)s")
+                % {"reason": reason},
+                code="malformed_email",
+            )
+        }
+    )
+
+
+def _addresses(message: EmailMessage, name: str) -> list[str]:
+    header = message.get(name)
+    if header is None:
+        return []
+    found: Sequence[Address] = getattr(header, "addresses", ())
+    # An address without a domain ("pas une adresse") is not an address.
+    return [str(address) for address in found if address.username and address.domain]
+
+
+def parse_eml(raw: bytes) -> ParsedEmail:
+    """Reads an .eml file; ValidationError on "file" when it is not a readable e-mail."""
+    if not raw.strip():
+        raise _malformed(_("le fichier est vide."))
+    # Only the headers must be text: a body may hold 8-bit text in any charset.
+    head = raw[:65536].replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+    if (
+        filetype.guess(raw[:8192]) is not None
+        or b"\x00" in head
+        or not documents.looks_like_email(head.decode("utf-8", errors="replace"))
+    ):
+        raise _malformed(_("il ne commence pas par les en-têtes d'un message (De, À, Objet…)."))
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        senders = _addresses(message, "From")
+        if not senders:
+            raise _malformed(_("l'expéditeur (en-tête « From ») est absent ou illisible."))
+        recipients = [
+            address for name in ("To", "Cc", "Bcc") for address in _addresses(message, name)
+        ]
+        subject = str(message.get("Subject") or "").strip()
+        message_id = str(message.get("Message-ID") or "").strip()
+        occurred_at = timezone.now()
+        date_header = message.get("Date")
+        date_value = getattr(date_header, "datetime", None) if date_header is not None else None
+        if isinstance(date_value, datetime.datetime):
+            if timezone.is_naive(date_value):
+                date_value = date_value.replace(tzinfo=datetime.UTC)
+            occurred_at = date_value
+        body = ""
+        part = message.get_body(preferencelist=("plain",))
+        if part is not None:
+            body = str(part.get_content())
+        else:
+            part = message.get_body(preferencelist=("html",))
+            if part is not None:
+                body = html_to_text(str(part.get_content()))
+        attachments: list[tuple[str, bytes]] = []
+        for attachment in message.iter_attachments():
+            content = attachment.get_payload(decode=True)
+            if not isinstance(content, bytes) or not content:
+                continue
+            name = attachment.get_filename() or _("piece-jointe")
+            attachments.append((str(name), content))
+    except ValidationError:
+        raise
+    except Exception:  # the email package raises many kinds of errors on broken input
+        raise _malformed(_("sa structure est invalide.")) from None
+    return ParsedEmail(
+        subject=subject[:998],
+        sender=senders[0][:998],
+        recipients=recipients,
+        message_id=message_id[:998],
+        occurred_at=occurred_at,
+        body=body.strip(),
+        attachments=attachments,
+    )
+
+
+@dataclass
+class LoggedEmail:
+    item: TimelineItem
+    attachments: list[Any]
+    skipped: list[str]
+
+
+def log_email(*, actor: Colleague, client: Contact, file: IO[bytes], size: int) -> LoggedEmail:
+    """Logs an uploaded .eml on the client's timeline, its attachments as documents."""
+    documents.require_full_access(actor, client)
+    limit = documents.max_upload_bytes()
+    if size > limit:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _("Le fichier fait %(size)s : la limite est de %(limit)s.")
+                    % {"size": documents.human_size(size), "limit": documents.human_size(limit)},
+                    code="too_large",
+                )
+            }
+        )
+    file.seek(0)
+    raw = file.read()
+    parsed = parse_eml(raw)
+    if (
+        parsed.message_id
+        and TimelineItem.objects.filter(
+            firm_id=client.firm_id,
+            client_id=client.pk,
+            kind=TimelineItem.Kind.EMAIL,
+            message_id=parsed.message_id,
+        )
+        # SECURITY: only among the e-mails the actor sees; answering "already there" for an
+        # e-mail hidden from them would tell it exists.
+        .exclude(documents.hidden_emails_q(actor))
+        .exists()
+    ):
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _("Cet e-mail est déjà dans la chronologie de ce contact."),
+                    code="duplicate_email",
+                )
+            }
+        )
+    checked: list[tuple[str, bytes, str]] = []
+    skipped: list[str] = []
+    for name, content in parsed.attachments:
+        shown = documents.clean_name(name) or _("piece-jointe")
+        try:
+            content_type = documents.check_upload(io.BytesIO(content), size=len(content))
+        except ValidationError:
+            skipped.append(shown)
+            continue
+        checked.append((shown, content, content_type))
+    now = timezone.now()
+    with documents.removing_files_on_error() as stored, transaction.atomic():
+        item = TimelineItem(
+            firm_id=client.firm_id,
+            client=client,
+            kind=TimelineItem.Kind.EMAIL,
+            author=actor,
+            body=parsed.body,
+            subject=parsed.subject,
+            sender=parsed.sender,
+            recipients=parsed.recipients,
+            message_id=parsed.message_id,
+            occurred_at=parsed.occurred_at,
+            created_at=now,
+            updated_at=now,
+        )
+        item.save(force_insert=True)
+        kept = [
+            documents.store_document(
+                actor=actor,
+                client=client,
+                file=io.BytesIO(content),
+                name=shown,
+                size=len(content),
+                content_type=content_type,
+                stored=stored,
+                email=item,
+            )
+            for shown, content, content_type in checked
+        ]
+        # No subject nor sender in the history: it is read by colleagues who may not see
+        # this e-mail when the person's communication is not shared.
+        record_event(
+            actor=actor,
+            action="timeline.email_logged",
+            client=client,
+            summary=_("E-mail ajouté à la chronologie"),
+            after={"id": item.pk, "attachments": [doc.pk for doc in kept], "skipped": len(skipped)},
+        )
+    return LoggedEmail(item=item, attachments=kept, skipped=skipped)
