@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -38,15 +38,16 @@ from portefeuille.api.concurrency import IfMatch, StaleWrite, check_if_match, et
 from portefeuille.api.errors import problem_responses
 from portefeuille.api.lookup import MAX_ID, Id, get_or_404
 from portefeuille.api.pagination import Page, PageQuery, paginate
+from portefeuille.contacts import queries
 from portefeuille.contacts import services as contact_services
-from portefeuille.contacts.models import Contact, GroupMembership, normalise_for_search
+from portefeuille.contacts.models import Contact
 from portefeuille.contacts.schemas import (
     DETAIL_PREFETCH,
     api_field_names,
     detail_fields,
     visible_links,
 )
-from portefeuille.firms.models import Colleague, ContactType, RoleSlot, Team, TeamMembership
+from portefeuille.firms.models import Colleague, ContactType, RoleSlot, Team
 
 from . import rules, services
 from .models import AccessGrant, ClientMember, OwnerEntry, Portfolio, PortfolioStaff, RoleAssignment
@@ -238,79 +239,38 @@ def _invalid_filter(name: str) -> ValidationError:
     return ValidationError({name: ValidationError(_("Valeur de filtre invalide."), code="filter")})
 
 
-def _team_clients(colleague_id: int) -> Q:
-    """Clients with this colleague on the team as role holder or member (direct or team)."""
-    teams = TeamMembership.objects.filter(colleague_id=colleague_id).values("team_id")
-    members = ClientMember.objects.filter(
-        Q(colleague_id=colleague_id) | Q(team_id__in=teams)
-    ).values("client_id")
-    return Q(id__in=members)
-
-
 def filtered_clients(actor: Colleague, filters: ClientFilters) -> QuerySet[Any]:
-    """The clients the caller sees (annotated with their level), filtered."""
-    team_filters = (
-        filters.owner is not None
-        or filters.manager is not None
-        or filters.role is not None
-        or filters.member is not None
-        or filters.portfolio is not None
-        or filters.type is not None
-        or filters.mine
-    )
-    # SECURITY: filters about the team must never tell anything about name-only clients.
-    clients = rules.visible_clients(actor, Level.FULL if team_filters else Level.NAME)
-    if filters.kind:
-        clients = clients.filter(kind=filters.kind)
-    if filters.privacy:
-        clients = clients.filter(privacy=filters.privacy)
-    if filters.q:
-        clients = clients.filter(search_name__contains=normalise_for_search(filters.q))
-    if filters.owner is not None:
-        clients = clients.filter(owner_id=filters.owner)
-    if filters.manager is not None:
-        clients = clients.filter(manager_id=filters.manager)
-    if filters.portfolio is not None:
-        clients = clients.filter(portfolio_id=filters.portfolio)
-    if filters.type is not None:
-        clients = clients.filter(contact_type_id=filters.type)
+    """The clients the caller sees (annotated with their level), filtered exactly as the
+    contacts page filters them (contacts/queries.py: one implementation of the filters and
+    of what they may tell about name-only rows)."""
+    role_slot = role_holder = None
     if filters.role is not None:
         slot, _sep, holder = filters.role.rpartition(":")
         try:
-            holder_id, slot_number = int(holder), int(slot) if slot else None
+            role_holder, role_slot = int(holder), int(slot) if slot else None
         except ValueError:
             raise _invalid_filter("role") from None
-        if not 1 <= holder_id <= MAX_ID or (slot_number is not None and not 1 <= slot_number <= 10):
+        if not 1 <= role_holder <= MAX_ID or (role_slot is not None and not 1 <= role_slot <= 10):
             raise _invalid_filter("role")
-        roles = RoleAssignment.objects.filter(colleague_id=holder_id)
-        if slot_number is not None:
-            roles = roles.filter(slot=slot_number)
-        clients = clients.filter(id__in=roles.values("client_id"))
-    if filters.member is not None:
-        clients = clients.filter(_team_clients(filters.member))
-    if filters.mine:
-        held = RoleAssignment.objects.filter(colleague_id=actor.pk).values("client_id")
-        clients = clients.filter(
-            Q(owner__colleague_id=actor.pk)
-            | Q(manager_id=actor.pk)
-            | Q(id__in=held)
-            | _team_clients(actor.pk)
-        )
-    if filters.group is not None:
-        # Members of a group the caller sees in full (its member list is a detail of it);
-        # each member is then filtered by the caller's own level on it, like any row.
-        groups = rules.visible_clients(actor, Level.FULL).filter(pk=filters.group)
-        members = GroupMembership.objects.filter(group__in=groups).values("member_id")
-        clients = clients.filter(id__in=members)
-    annotated = _with_links(rules.annotate_level(actor, clients))
-    if not filters.archived:
-        # SECURITY: a name-only row stays whatever its type, which the caller may not know.
-        annotated = annotated.filter(
-            Q(contact_type__isnull=True)
-            | Q(contact_type__is_archive=False)
-            | Q(access_level__lt=Level.FULL)
-        )
-    return annotated.prefetch_related(*DETAIL_PREFETCH)
+    contacts = queries.filtered_contacts(
+        actor,
+        queries.ContactFilters(
+            view="mine" if filters.mine else "all",
+            q=filters.q or "",
+            kind=filters.kind or "",
+            contact_type=filters.type,
+            owner=filters.owner,
+            manager=filters.manager,
+            role_slot=role_slot,
+            role_holder=role_holder,
+            member=filters.member,
+            portfolio=filters.portfolio,
+            privacy=filters.privacy or "",
+            include_inactive=filters.archived,
+            group=filters.group,
+        ),
+    )
+    return _with_links(rules.annotate_level(actor, contacts)).prefetch_related(*DETAIL_PREFETCH)
 
 
 @contacts_router.get("", response=Page[ClientAnswer], summary="List clients")

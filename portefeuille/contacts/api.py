@@ -38,7 +38,7 @@ from portefeuille.access.schemas import ClientFull
 from portefeuille.api.auth import api_colleague
 from portefeuille.api.concurrency import etag_openapi
 from portefeuille.api.errors import problem_responses
-from portefeuille.api.lookup import get_all_or_422, get_or_404
+from portefeuille.api.lookup import Id, get_all_or_422, get_or_404
 from portefeuille.firms.models import Colleague, ContactType
 
 from . import services
@@ -217,7 +217,7 @@ def create_client_group(
 class SuggestionQuery(Schema):
     q: str = Field(description="The name being typed; accents and case ignored, fuzzy.")
     kind: Literal["person", "organization", "client_group"] | None = None
-    exclude: int | None = Field(None, description="A contact to leave out (the one edited).")
+    exclude: Id | None = Field(None, description="A contact to leave out (the one edited).")
     limit: int = Field(8, ge=1, le=20)
 
 

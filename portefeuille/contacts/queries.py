@@ -50,6 +50,9 @@ class ContactFilters:
     portfolio: int | None = None
     privacy: str = ""
     include_inactive: bool = False
+    # Members of this client group (seen in full); each member is then shown at the
+    # viewer's own level on it, like any row, so this filter does not need full access.
+    group: int | None = None
 
     @property
     def needs_full_access(self) -> bool:
@@ -129,6 +132,11 @@ def filtered_contacts(actor: Colleague, filters: ContactFilters) -> QuerySet[Con
         contacts = contacts.filter(id__in=roles.values("client_id"))
     if filters.member is not None:
         contacts = contacts.filter(_team_clients(filters.member))
+    if filters.group is not None:
+        groups = rules.visible_clients(actor, Level.FULL).filter(pk=filters.group)
+        contacts = contacts.filter(
+            id__in=GroupMembership.objects.filter(group__in=groups).values("member_id")
+        )
     if not filters.include_inactive and filters.contact_type is None:
         archived = Q(
             contact_type_id__in=ContactType.objects.filter(

@@ -158,10 +158,42 @@ PAGE_LINK = re.compile(r'href="(\?[^"]*after=[^"]*)"')
 
 
 def _observe_api_list(ctx: Context, colleague: int) -> Observed:
-    """GET /api/v1/contacts, every page, as the colleague (session): each row's level."""
+    """GET /api/v1/contacts (archived ones included), every page, as the colleague
+    (session): each row's level."""
+    return _observe_api_pages(ctx, colleague, "/api/v1/contacts?limit=200&archived=true")
+
+
+def _observe_api_search(ctx: Context, colleague: int) -> Observed:
+    """GET /api/v1/contacts?q= with a text every world client matches (accents and case
+    differ from the stored names), every page."""
+    return _observe_api_pages(
+        ctx, colleague, "/api/v1/contacts?limit=200&archived=true&q=D%C3%9B+M%C3%94NDE"
+    )
+
+
+def _api_suggested(ctx: Context, http: HttpClient, pk: int) -> int:
+    name = next(client.display_name for client in ctx.clients.values() if client.pk == pk)
+    response = http.get("/api/v1/contacts/suggestions", {"q": name, "limit": "20"})
+    if response.status_code in SIGNED_OUT:
+        return int(Level.NONE)
+    assert response.status_code == 200, response.content[:300]
+    for item in response.json():
+        if item["id"] == pk:
+            return API_LEVELS.get(item["access_level"], INCONSISTENT)
+    return int(Level.NONE)
+
+
+def _observe_api_suggestions(ctx: Context, colleague: int) -> Observed:
+    """GET /api/v1/contacts/suggestions?q=<each client's exact name>: offered exactly when
+    the colleague may see it, by name only when private."""
+    http = ctx.http_as(colleague)
+    return {pk: _api_suggested(ctx, http, pk) for pk in _own_firm_clients(ctx, colleague)}
+
+
+def _observe_api_pages(ctx: Context, colleague: int, first: str) -> Observed:
     http = ctx.http_as(colleague)
     observed: dict[int, int] = {}
-    url = "/api/v1/contacts?limit=200"
+    url = first
     while True:
         response = http.get(url)
         if response.status_code in SIGNED_OUT:
@@ -172,7 +204,7 @@ def _observe_api_list(ctx: Context, colleague: int) -> Observed:
             observed[item["id"]] = API_LEVELS.get(item["access_level"], INCONSISTENT)
         if body["next_cursor"] is None:
             return observed
-        url = f"/api/v1/contacts?limit=200&cursor={body['next_cursor']}"
+        url = f"{first}&cursor={body['next_cursor']}"
 
 
 def _own_firm_clients(ctx: Context, colleague: int) -> list[int]:
@@ -356,6 +388,7 @@ def _observe_contact_page(ctx: Context, colleague: int) -> Observed:
 
 HTTP_LIST_SURFACES: list[Surface] = [
     Surface("api.list", _observe_api_list),
+    Surface("api.search", _observe_api_search),
     Surface("page.client_list", _observe_client_list_page),
     Surface("page.contact_list", _observe_contact_list_page),
     Surface("page.contact_search", _observe_contact_search),
@@ -366,6 +399,7 @@ HTTP_PAIR_SURFACES: list[Surface] = [
     Surface("page.client_detail", _observe_client_page, shows=_full_only, own_firm_only=True),
     Surface("page.contact_detail", _observe_contact_page, shows=_full_only, own_firm_only=True),
     Surface("page.contact_suggestions", _observe_contact_suggestions, own_firm_only=True),
+    Surface("api.suggestions", _observe_api_suggestions, own_firm_only=True),
 ]
 HTTP_SURFACES: list[Surface] = HTTP_LIST_SURFACES + HTTP_PAIR_SURFACES
 

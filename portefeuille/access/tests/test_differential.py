@@ -35,7 +35,7 @@ from .worlds import worlds
 
 WORLDS, SHARDS = 500, 4
 EXTRA_WORLDS, EXTRA_SHARDS = 200, 2
-HTTP_WORLDS, HTTP_SHARDS = 60, 2
+HTTP_WORLDS, HTTP_SHARDS = 40, 4
 SECTION = "differential (§6 against the reference model), rules"
 EXTRA_SECTION = "differential, annotate_level and visible() records"
 HTTP_SECTION = (

@@ -173,13 +173,17 @@ def _pid_alive(pid: int) -> bool:
 def test_serve_migrates_creates_the_demo_serves_static_files_and_stops_its_worker(
     tmp_path: Path,
 ) -> None:
+    """What `make run` does; the worker beside the site really sends a queued e-mail."""
     port = _free_port()
+    mail_dir = tmp_path / "mail"
     env = {
         **os.environ,
         "PORTEFEUILLE_DEV": "1",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
         "PORTEFEUILLE_VAR_DIR": str(tmp_path),
+        "EMAIL_URL": f"file://{mail_dir}",
     }
+    env.pop("PORTEFEUILLE_TEST_DB", None)
     log_path = tmp_path / "serve.log"
     htmx_src = re.search(
         r'src="([^"]+)"', Template("{% load django_htmx %}{% htmx_script %}").render(Context())
@@ -214,6 +218,24 @@ def test_serve_migrates_creates_the_demo_serves_static_files_and_stops_its_worke
         worker = re.search(r"Task worker started \(pid (\d+)\)", output)
         assert worker, output
         assert _pid_alive(int(worker.group(1)))
+
+        # An invitation queued by another process, as a web request would queue it.
+        enqueue = (
+            "from portefeuille.firms.models import Colleague;"
+            "from portefeuille.firms.tasks import send_invitation_email;"
+            f"c = Colleague.objects.exclude(email='{DEMO_ADMIN_EMAIL}')"
+            ".filter(is_active=True).order_by('pk').first();"
+            "send_invitation_email.enqueue(c.pk)"
+        )
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "portefeuille.cli", "shell", "-c", enqueue], env=env, check=True
+        )
+        deadline = time.monotonic() + 60
+        while not (mail_dir.exists() and any(mail_dir.iterdir())):
+            assert time.monotonic() < deadline, "the worker sent no e-mail"
+            time.sleep(0.3)
+        message = next(mail_dir.iterdir()).read_text()
+        assert "Cabinet Démo" in message or "Cabinet D=C3=A9mo" in message
     finally:
         server.send_signal(signal.SIGTERM)
         try:
