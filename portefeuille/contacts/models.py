@@ -16,7 +16,12 @@ from portefeuille.firms.models import ContactType, FirmScoped, Privacy
 def normalise_for_search(text: str) -> str:
     """Lower-case, accent-free form of a name, so "Elodie Lefevre" matches "Élodie Lefèvre"."""
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Control characters (NUL included, which PostgreSQL refuses in text) never match a name.
+    stripped = "".join(
+        ch
+        for ch in decomposed
+        if ch in "\t\n" or (not unicodedata.combining(ch) and unicodedata.category(ch) != "Cc")
+    )
     return " ".join(stripped.casefold().split())
 
 

@@ -584,3 +584,16 @@ def test_portfolio_clients_include_archived_ones(client: Client, sophie: Colleag
         f"/api/v1/portfolios/{portfolio.pk}/clients", headers=token_headers(admin)
     )
     assert [item["id"] for item in response.json()["items"]] == [archived.pk]
+
+
+@pytest.mark.parametrize("url", [f"{URL}?q=Du%00pont", f"{URL}/suggestions?q=Du%00pont"])
+def test_a_search_with_control_characters_finds_the_name_around_them(
+    client: Client, sophie: Colleague, headers: dict[str, str], url: str
+) -> None:
+    # PostgreSQL refuses NUL in text: the search ignores control characters instead.
+    dupont = f.PersonFactory.create(firm=sophie.firm, first_name="Jean", last_name="Dupont")
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    items = body["items"] if isinstance(body, dict) else body
+    assert dupont.pk in [item["id"] for item in items]
