@@ -28,6 +28,8 @@ from typing import Any
 
 from ninja import NinjaAPI, Swagger
 
+from portefeuille.api.parser import StrictParser, refuse_nul_characters
+
 from .auth import bearer_token, browser_session
 from .errors import PROBLEM_CONTENT_TYPE, install_problem_handlers
 from .language import speak_callers_language
@@ -132,11 +134,13 @@ api = PortefeuilleAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     auth=[bearer_token, browser_session],
+    parser=StrictParser(),
     # validatorUrl: Swagger UI would otherwise load a badge from validator.swagger.io.
     docs=Swagger(settings={"validatorUrl": None, "defaultModelsExpandDepth": 0}),
 )
 install_problem_handlers(api)
 api.add_decorator(speak_callers_language, mode="view")
+api.add_decorator(refuse_nul_characters, mode="operation")
 
 # Routers, one line per app (see the module docstring).
 api.add_router("/auth", "portefeuille.firms.api.auth_router")

@@ -203,6 +203,7 @@ PYDANTIC_MESSAGES: dict[str, Promise] = {
     "uuid_type": _("Un UUID est attendu."),
     "uuid_parsing": _("Un UUID est attendu."),
     "json_invalid": _("JSON invalide."),
+    "nul_character": _("Le caractère NUL (\\u0000) n'est pas accepté dans un texte."),
 }
 
 

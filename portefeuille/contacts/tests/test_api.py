@@ -597,3 +597,15 @@ def test_a_search_with_control_characters_finds_the_name_around_them(
     body = response.json()
     items = body["items"] if isinstance(body, dict) else body
     assert dupont.pk in [item["id"] for item in items]
+
+
+def test_a_nul_character_in_a_body_is_a_located_422_and_writes_nothing(
+    client: Client, sophie: Colleague, headers: dict[str, str]
+) -> None:
+    # PostgreSQL cannot store it: without the check this was a 500 there.
+    before = rows()
+    response = post(client, f"{URL}/people", {"first_name": "A\u0000b", "last_name": "C"}, headers)
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["loc"] == ["body", "first_name"]
+    assert "NUL" in response.json()["errors"][0]["msg"]
+    assert rows() == before
