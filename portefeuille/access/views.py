@@ -11,14 +11,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portefeuille.audit.models import AuditEvent
-from portefeuille.contacts.models import Contact, normalise_for_search
+from portefeuille.contacts import queries
+from portefeuille.contacts.models import Contact
 from portefeuille.firms.forms import active_colleagues, apply_errors
 from portefeuille.firms.models import Colleague, Privacy, RoleSlot, Team
 from portefeuille.firms.views import admin_required, colleague_required
@@ -42,26 +43,6 @@ def _is_htmx(request: HttpRequest) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
-def _mine(colleague: Colleague) -> Q:
-    """Clients the colleague owns (through the roster) or is on the client team of."""
-    return (
-        Q(owner__colleague_id=colleague.pk)
-        | Q(manager_id=colleague.pk)
-        | Q(pk__in=RoleAssignment.objects.filter(colleague_id=colleague.pk).values("client_id"))
-        | Q(
-            pk__in=ClientMember.objects.filter(
-                Q(colleague_id=colleague.pk) | Q(team__memberships__colleague_id=colleague.pk)
-            ).values("client_id")
-        )
-    )
-
-
-def _search(queryset: QuerySet[Any], query: str) -> QuerySet[Any]:
-    for word in normalise_for_search(query).split():
-        queryset = queryset.filter(search_name__contains=word)
-    return queryset
-
-
 @colleague_required
 def client_list(request: HttpRequest, actor: Colleague) -> HttpResponse:
     view = request.GET.get("view", "mine")
@@ -70,8 +51,8 @@ def client_list(request: HttpRequest, actor: Colleague) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     clients = rules.visible_clients(actor, Level.NAME)
     if view == "mine":
-        clients = clients.filter(_mine(actor))
-    clients = _search(clients, query)
+        clients = clients.filter(queries.mine_q(actor))
+    clients = queries.search(clients, query)
     after_name = request.GET.get("after_name")
     after_id = request.GET.get("after")
     if after_name is not None and after_id and after_id.isdigit():
@@ -342,7 +323,7 @@ def _portfolio_context(
     candidates: list[Contact] = []
     if client_query:
         candidates = list(
-            _search(rules.visible_clients(actor, Level.FULL), client_query)
+            queries.search(rules.visible_clients(actor, Level.FULL), client_query)
             .exclude(portfolio_id=portfolio.pk)
             .select_related("portfolio")
             .order_by("search_name", "id")[:CANDIDATES]
@@ -357,9 +338,9 @@ def _portfolio_context(
         "form": form,
         "staff_colleagues": [s for s in staff if s.colleague_id],
         "staff_teams": [s for s in staff if s.team_id],
-        "clients": Contact.objects.filter(firm_id=actor.firm_id, portfolio=portfolio).order_by(
-            "search_name", "id"
-        ),
+        "clients": rules.visible_clients(actor, Level.FULL)
+        .filter(portfolio=portfolio)
+        .order_by("search_name", "id"),
         "colleagues": list(active_colleagues(actor.firm_id)),
         "teams": list(Team.objects.filter(firm_id=actor.firm_id).order_by("name")),
         "errors": errors,
@@ -429,7 +410,7 @@ def portfolio_delete(request: HttpRequest, actor: Colleague, pk: int) -> HttpRes
         services.delete_portfolio(actor=actor, portfolio=portfolio)
         messages.success(request, _("Portefeuille « %(name)s » supprimé.") % {"name": portfolio})
         return redirect("access:portfolio_list")
-    count = Contact.objects.filter(firm_id=actor.firm_id, portfolio=portfolio).count()
+    count = rules.visible_clients(actor, Level.FULL).filter(portfolio=portfolio).count()
     return render(
         request, "access/portfolio_confirm_delete.html", {"portfolio": portfolio, "count": count}
     )

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from portefeuille.access import rules
 from portefeuille.api.auth import api_colleague
 from portefeuille.api.pagination import Page, PageQuery, paginate
-from portefeuille.firms.models import Colleague
 
-from .models import AuditEvent
+from .queries import readable_events
 from .schemas import AuditEventOut
 
 router = Router(tags=["audit"])
@@ -26,16 +23,6 @@ router = Router(tags=["audit"])
 
 class AuditFilters(Schema):
     client: int | None = Field(None, description="Only the events of this client id.")
-
-
-def readable_events(actor: Colleague) -> QuerySet[AuditEvent]:
-    """SECURITY: the events the caller may read, scoped to their firm."""
-    events = AuditEvent.objects.filter(firm_id=actor.firm_id)
-    if not actor.is_active:
-        return events.none()
-    if actor.is_admin:
-        return events
-    return rules.visible(actor, events, client_field="client")
 
 
 @router.get("", response=Page[AuditEventOut], summary="List history events, newest first")

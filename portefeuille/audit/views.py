@@ -12,14 +12,14 @@ from django.utils.dateparse import parse_datetime
 from portefeuille.firms.models import Colleague
 from portefeuille.firms.views import admin_required
 
-from .models import AuditEvent
+from .queries import readable_events
 
 EVENTS_PER_PAGE = 50
 
 
 @admin_required
 def firm_history(request: HttpRequest, actor: Colleague) -> HttpResponse:
-    events = AuditEvent.objects.filter(firm_id=actor.firm_id)
+    events = readable_events(actor)
     client_raw = request.GET.get("client", "").strip()
     action = request.GET.get("action", "").strip()
     if client_raw.isdigit():
@@ -37,12 +37,7 @@ def firm_history(request: HttpRequest, actor: Colleague) -> HttpResponse:
     rows = list(events.order_by("-created_at", "-id")[: EVENTS_PER_PAGE + 1])
     has_next = len(rows) > EVENTS_PER_PAGE
     rows = rows[:EVENTS_PER_PAGE]
-    actions = (
-        AuditEvent.objects.filter(firm_id=actor.firm_id)
-        .order_by("action")
-        .values_list("action", flat=True)
-        .distinct()
-    )
+    actions = readable_events(actor).order_by("action").values_list("action", flat=True).distinct()
     context = {
         "events": rows,
         "client_filter": client_raw,
