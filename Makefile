@@ -55,6 +55,7 @@ format: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.contacts_pages
+	$(BIN)/python -m bench.uploads
 
 # Updates every app's English catalogue, then compiles it. The .mo files are committed.
 messages: $(BIN)/.installed

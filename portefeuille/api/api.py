@@ -66,6 +66,7 @@ HTTP_PHRASES = {
     409: "Conflict with the current state",
     412: "Stale write: changed since you loaded it (If-Match)",
     422: "Invalid input: see errors[].loc and errors[].msg",
+    413: "Too large: the body or its file is over the limit",
     429: "Too many attempts",
 }
 

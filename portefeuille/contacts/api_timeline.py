@@ -81,7 +81,8 @@ class TimelineEmailOut(Schema):
 class TimelineEventOut(Schema):
     id: int
     action: str
-    summary: str
+    label: str = Field(description="The kind of event, in the caller's language.")
+    summary: str = Field(description="What happened, written for the caller.")
     actor_name: str
 
 
@@ -100,11 +101,18 @@ class TimelineNoteIn(InputSchema):
     body: str = Field(description="Markdown; scripts and unsafe links are removed on display.")
 
 
+class SkippedAttachmentOut(Schema):
+    name: str
+    reason: str = Field(description="Why it was not kept, in the caller's language.")
+
+
 class TimelineEmailLoggedOut(Schema):
     entry: TimelineEntryOut
     skipped_attachments: list[str] = Field(
-        description="Attachments not kept: type not accepted or too large."
+        description="Names of the attachments not kept (type not accepted, too large, a zip "
+        "refused by its declared sizes, too many attachments); `skipped_details` says why."
     )
+    skipped_details: list[SkippedAttachmentOut]
 
 
 class ContactDocumentRename(InputSchema):
@@ -185,11 +193,12 @@ def _entry_out(entry: timeline.Entry) -> dict[str, Any]:
     assert event is not None
     return {
         "type": "event",
-        "id": event.pk,
+        "id": event.id,
         "at": event.created_at,
         "event": {
-            "id": event.pk,
+            "id": event.id,
             "action": event.action,
+            "label": event.label,
             "summary": event.summary,
             "actor_name": event.actor_name,
         },
@@ -308,7 +317,7 @@ def delete_timeline_item(request: HttpRequest, client_id: int, item_id: int) -> 
 
 @contacts_router.post(
     "/{client_id}/timeline/emails",
-    response={201: TimelineEmailLoggedOut, **problem_responses(403)},
+    response={201: TimelineEmailLoggedOut, **problem_responses(403, 413)},
     summary="Log an e-mail (.eml upload)",
 )
 def create_timeline_email(
@@ -321,7 +330,16 @@ def create_timeline_email(
     logged = timeline.log_email(actor=actor, client=contact, file=file, size=file.size or 0)
     item = logged.item
     item.shown_attachments = logged.attachments  # type: ignore[attr-defined]
-    return Status(201, {"entry": _item_out(item), "skipped_attachments": logged.skipped})
+    return Status(
+        201,
+        {
+            "entry": _item_out(item),
+            "skipped_attachments": logged.skipped,
+            "skipped_details": [
+                {"name": skipped.name, "reason": skipped.reason} for skipped in logged.refused
+            ],
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -349,7 +367,7 @@ def list_contact_documents(
 
 @contacts_router.post(
     "/{client_id}/documents",
-    response={201: ContactDocumentOut, **problem_responses(403)},
+    response={201: ContactDocumentOut, **problem_responses(403, 413)},
     summary="Upload a document",
 )
 def upload_contact_document(

@@ -12,8 +12,14 @@ Decisions where the spec is silent:
   the stored file gets a random name in storage, so two "facture.pdf" never clash and
   nothing of the name reaches the file system.
 - Size limit: `settings.DOCUMENT_MAX_UPLOAD_BYTES` (env `DOCUMENT_MAX_UPLOAD_BYTES`, 25 MB by
-  default). The upload page also stops storing a larger upload while it is received (see
-  `SizeLimitUploadHandler`); the API checks the received file.
+  default), enforced on every route while the body streams (portefeuille/web/uploads.py)
+  and checked again here.
+- A zip (the office formats) is judged by its central directory, never unpacked: at most
+  `DOCUMENT_MAX_ARCHIVE_ENTRIES` entries, `DOCUMENT_MAX_UNPACKED_BYTES` declared unpacked in
+  all, no entry declaring more than `DOCUMENT_MAX_COMPRESSION_RATIO` times its compressed
+  size, no archive inside (office files in an `embeddings/` folder excepted, as they are
+  kept, not unpacked). The only bytes ever decompressed are the first 100 of `mimetype`.
+  A refused zip gets its own reason (see docs/uploads.md).
 - Changing documents (upload, rename, delete) needs FULL access to the client, like every
   detail of a contact. Documents attached to an e-mail the colleague may not see (the
   person's "share communication" is off, see timeline.py) are hidden from them too.
@@ -25,7 +31,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import os
+import re
+import struct
 import unicodedata
 import uuid
 import zipfile
@@ -38,7 +47,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import Storage
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -49,6 +57,7 @@ from portefeuille.access import rules
 from portefeuille.access.rules import Level
 from portefeuille.audit.services import record_event
 from portefeuille.firms.models import Colleague
+from portefeuille.web import uploads
 
 from .models import Contact, Document, TimelineItem
 
@@ -97,23 +106,16 @@ _OPENDOCUMENT_TYPES = {
     "application/vnd.oasis.opendocument.spreadsheet",
 }
 _CHUNK = 64 * 1024
-# Control characters a text file may contain: tab, line feed, form feed, carriage return.
-_TEXT_CONTROLS_ALLOWED = {"\t", "\n", "\x0c", "\r"}
+# Control characters (Unicode "Cc") a text file may not contain: all but tab, line feed,
+# form feed and carriage return.
+_FORBIDDEN_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+# How much of a text the e-mail and CSV checks look at.
+_TEXT_HEAD = 64 * 1024
+human_size = uploads.human_size
 
 
 def max_upload_bytes() -> int:
     return int(settings.DOCUMENT_MAX_UPLOAD_BYTES)
-
-
-def human_size(size: int) -> str:
-    """ "25 Mo", "340 ko", "12 octets" (French units; the lead translates them)."""
-    if size >= 1024 * 1024:
-        value = size / (1024 * 1024)
-        text = f"{value:.0f}" if value >= 10 or value.is_integer() else f"{value:.1f}"
-        return _("%(size)s Mo") % {"size": text.replace(".", ",")}
-    if size >= 1024:
-        return _("%(size)s ko") % {"size": f"{size / 1024:.0f}"}
-    return _("%(size)s octets") % {"size": size}
 
 
 def allowed_types_text() -> str:
@@ -140,49 +142,241 @@ def _chunks(file: IO[bytes]) -> Iterator[bytes]:
     _rewind(file)
 
 
+class ArchiveRefused(ValueError):
+    """A zip refused by its structure or its declared sizes; `code` names the reason, the
+    message says it to the colleague."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# Zip records read before zipfile is trusted with the file (APPNOTE.TXT 4.3.12-4.3.16).
+_END = struct.Struct("<4s4H2LH")  # end of central directory
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+_DIRECTORY_ENTRY = struct.Struct("<4s24x3H12x")  # signature ... name, extra, comment lengths
+# An entry smaller than this is not judged by its ratio (the unpacked total still counts it).
+_RATIO_FLOOR = 1024 * 1024
+# ODF's `mimetype` is a short ASCII string; at most this much of it is ever decompressed.
+_MIMETYPE_READ = 100
+_MIMETYPE_MAX = 1024
+_ARCHIVE_SUFFIXES = (
+    ".zip", ".jar", ".war", ".ear", ".apk", ".7z", ".rar", ".tar", ".gz", ".tgz", ".bz2",
+    ".xz", ".zst", ".lz", ".lzma", ".cab", ".iso",
+)  # fmt: skip
+_OFFICE_SUFFIXES = (
+    ".docx", ".docm", ".xlsx", ".xlsm", ".xlsb", ".pptx", ".pptm", ".odt", ".ods", ".odp",
+    ".odg",
+)  # fmt: skip
+
+
+def _malformed() -> ArchiveRefused:
+    return ArchiveRefused(
+        "archive_malformed", _("Ce fichier est une archive endommagée ou illisible.")
+    )
+
+
+def _end_of_directory(file: IO[bytes], size: int) -> tuple[int, int, int]:
+    """(entries, start, size) of the central directory, as the end of the zip declares them."""
+    tail_size = min(size, _END.size)  # a zip without a comment ends with the record
+    file.seek(size - tail_size)
+    tail = file.read(tail_size)
+    if not tail.startswith(b"PK\x05\x06"):
+        tail_size = min(size, _END.size + 0xFFFF)  # else a comment of 64 KiB at most follows
+        file.seek(size - tail_size)
+        tail = file.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + _END.size > len(tail):
+        raise _malformed()
+    _sig, disk, directory_disk, _here, entries, length, offset, _comment = _END.unpack_from(
+        tail, at
+    )
+    end_at = size - tail_size + at
+    if disk or directory_disk:  # split archives are not documents
+        raise _malformed()
+    if entries == 0xFFFF or length == 0xFFFFFFFF or offset == 0xFFFFFFFF:
+        if end_at < _END64_LOCATOR.size:
+            raise _malformed()
+        file.seek(end_at - _END64_LOCATOR.size)  # the Zip64 locator comes just before
+        sig, _disk, end_at, _disks = _END64_LOCATOR.unpack(file.read(_END64_LOCATOR.size))
+        if sig != b"PK\x06\x07" or end_at + _END64.size > size:
+            raise _malformed()
+        file.seek(end_at)
+        record = file.read(_END64.size)
+        if len(record) < _END64.size or not record.startswith(b"PK\x06\x06"):
+            raise _malformed()
+        entries, length = _END64.unpack(record)[7:9]
+    start = end_at - length
+    if start < 0:
+        raise _malformed()
+    return entries, start, length
+
+
+def _too_many_entries(count: int, limit: int) -> ArchiveRefused:
+    return ArchiveRefused(
+        "archive_too_many_entries",
+        _("Cette archive contient %(count)s fichiers : la limite est de %(limit)s.")
+        % {"count": count, "limit": limit},
+    )
+
+
+def _count_entries(file: IO[bytes], start: int, length: int, limit: int) -> int:
+    """Walks the central directory, reading 46 bytes per entry, and stops past `limit`
+    entries: zipfile, which builds an object per entry, then reads a bounded directory."""
+    file.seek(start)
+    count = walked = 0
+    while walked < length:
+        header = file.read(_DIRECTORY_ENTRY.size)
+        if len(header) < _DIRECTORY_ENTRY.size:
+            raise _malformed()
+        sig, name, extra, comment = _DIRECTORY_ENTRY.unpack(header)
+        if sig != b"PK\x01\x02":
+            raise _malformed()
+        count += 1
+        if count > limit:
+            raise _too_many_entries(count, limit)
+        step = _DIRECTORY_ENTRY.size + name + extra + comment
+        walked += step
+        file.seek(step - _DIRECTORY_ENTRY.size, io.SEEK_CUR)
+    if walked != length:
+        raise _malformed()
+    return count
+
+
+def _is_nested_archive(name: str) -> bool:
+    lowered = name.lower()
+    if lowered.endswith(_ARCHIVE_SUFFIXES):
+        return True
+    # A chart's workbook in a docx, a spreadsheet in a presentation: kept, not unpacked.
+    return lowered.endswith(_OFFICE_SUFFIXES) and "/embeddings/" not in f"/{lowered}"
+
+
+def _check_entries(infos: list[zipfile.ZipInfo], size: int) -> None:
+    """Refuses the archive by what its central directory declares."""
+    max_unpacked = int(settings.DOCUMENT_MAX_UNPACKED_BYTES)
+    max_ratio = int(settings.DOCUMENT_MAX_COMPRESSION_RATIO)
+    unpacked = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise ArchiveRefused(
+                "archive_encrypted",
+                _(
+                    "Cette archive est protégée par un mot de passe : son contenu ne peut "
+                    "pas être vérifié."
+                ),
+            )
+        if info.header_offset + info.compress_size > size:
+            raise _malformed()
+        unpacked += info.file_size
+    if unpacked > max_unpacked:
+        raise ArchiveRefused(
+            "archive_too_large",
+            _("Décompressée, cette archive ferait %(size)s : la limite est de %(limit)s.")
+            % {"size": human_size(unpacked), "limit": human_size(max_unpacked)},
+        )
+    for info in infos:
+        if info.file_size > _RATIO_FLOOR and info.file_size > max_ratio * info.compress_size:
+            raise ArchiveRefused(
+                "archive_ratio",
+                _(
+                    "Un fichier de cette archive se décompresse %(ratio)s fois plus gros qu'il "
+                    "n'est compressé (%(limit)s fois au plus) : c'est la marque d'une bombe "
+                    "de décompression."
+                )
+                % {
+                    "ratio": info.file_size // max(info.compress_size, 1),
+                    "limit": max_ratio,
+                },
+            )
+    for info in infos:
+        if _is_nested_archive(info.filename):
+            raise ArchiveRefused(
+                "archive_nested",
+                _(
+                    "Cette archive en contient une autre (« %(name)s ») : les archives "
+                    "imbriquées ne sont pas acceptées."
+                )
+                % {"name": info.filename[-100:]},
+            )
+
+
+def _declared_mimetype(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    """The first bytes of ODF's `mimetype`, decompressing no more than that."""
+    if info.file_size > _MIMETYPE_MAX or info.compress_type not in (
+        zipfile.ZIP_STORED,
+        zipfile.ZIP_DEFLATED,  # a bounded read; other methods may not honour the bound
+    ):
+        return ""
+    with archive.open(info) as entry:
+        return entry.read(_MIMETYPE_READ).decode("ascii", "replace").strip()
+
+
 def _zip_type(file: IO[bytes]) -> str | None:
-    """The office type of a zip by the parts inside it, or None for any other zip."""
-    _rewind(file)
+    """The office type of a zip by the parts inside it, None for any other zip, and
+    ArchiveRefused for a zip refused by its structure or its declared sizes."""
+    size = file.seek(0, io.SEEK_END)
     try:
+        entries, start, length = _end_of_directory(file, size)
+        limit = int(settings.DOCUMENT_MAX_ARCHIVE_ENTRIES)
+        if entries > limit:
+            raise _too_many_entries(entries, limit)
+        _count_entries(file, start, length, limit)
+        _rewind(file)
         with zipfile.ZipFile(file) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
-                if declared in _OPENDOCUMENT_TYPES and "content.xml" in names:
+            infos = archive.infolist()
+            _check_entries(infos, size)
+            by_name = {info.filename: info for info in infos}
+            if "mimetype" in by_name:
+                declared = _declared_mimetype(archive, by_name["mimetype"])
+                if declared in _OPENDOCUMENT_TYPES and "content.xml" in by_name:
                     return declared
                 return None
-            if "[Content_Types].xml" not in names:
+            if "[Content_Types].xml" not in by_name:
                 return None
             for part, content_type in _OOXML_PARTS.items():
-                if part in names:
+                if part in by_name:
                     return content_type
             return None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        return None
+    except ArchiveRefused:
+        raise
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        struct.error,
+        OSError,
+        ValueError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+    ):
+        raise _malformed() from None
     finally:
         _rewind(file)
 
 
 def _decode_text(file: IO[bytes]) -> str | None:
-    """The text of the file if it is text (UTF-8, else Windows-1252), else None.
-    The whole file is read, chunk by chunk, so a binary tail is caught too."""
+    """The beginning of the file's text if it is text (UTF-8, else Windows-1252), else None.
+    The whole file is decoded, chunk by chunk, so a binary tail is caught too; only its
+    first `_TEXT_HEAD` characters are kept (all the e-mail and CSV checks look at)."""
     for encoding in ("utf-8-sig", "cp1252"):
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-        parts: list[str] = []
+        head: list[str] = []
+        kept = 0
+        controls = False
         try:
-            for chunk in _chunks(file):
+            for chunk in itertools.chain(_chunks(file), [b""]):
                 if b"\x00" in chunk:
                     return None
-                parts.append(decoder.decode(chunk))
-            parts.append(decoder.decode(b"", final=True))
+                text = decoder.decode(chunk, final=not chunk)
+                controls = controls or _FORBIDDEN_CONTROLS.search(text) is not None
+                if kept < _TEXT_HEAD:
+                    head.append(text[: _TEXT_HEAD - kept])
+                    kept += len(head[-1])
         except UnicodeDecodeError:
             continue
-        text = "".join(parts)
-        if any(
-            unicodedata.category(ch) == "Cc" and ch not in _TEXT_CONTROLS_ALLOWED for ch in text
-        ):
-            return None
-        return text
+        return None if controls else "".join(head)
     return None
 
 
@@ -220,14 +414,15 @@ def _looks_like_csv(text: str) -> bool:
 
 
 def detect_content_type(file: IO[bytes]) -> str | None:
-    """The accepted content type of this file judged by its content, or None if refused."""
+    """The accepted content type of this file judged by its content, or None if refused;
+    ArchiveRefused for a zip refused by its structure or its declared sizes."""
     _rewind(file)
     head = file.read(8192)
     _rewind(file)
     if not head:
         return None
     if head.startswith(b"PK\x03\x04"):
-        return _zip_type(file)
+        return _zip_type(file)  # ArchiveRefused when the zip itself is refused
     kind = filetype.guess(head)
     if kind is not None:
         return kind.mime if kind.mime in _SIGNATURE_TYPES else None
@@ -268,7 +463,12 @@ def check_upload(file: IO[bytes], *, size: int, field: str = "file") -> str:
         )
     if size == 0:
         raise ValidationError({field: ValidationError(_("Le fichier est vide."), code="empty")})
-    content_type = detect_content_type(file)
+    try:
+        content_type = detect_content_type(file)
+    except ArchiveRefused as refused:
+        raise ValidationError(
+            {field: ValidationError(refused.message, code=refused.code)}
+        ) from None
     if content_type is None:
         raise ValidationError(
             {
@@ -283,34 +483,6 @@ def check_upload(file: IO[bytes], *, size: int, field: str = "file") -> str:
             }
         )
     return content_type
-
-
-class SizeLimitUploadHandler(FileUploadHandler):
-    """First upload handler of the upload page: stops keeping a file as soon as it grows
-    past the limit (the rest of the request is read and dropped, nothing is stored), and
-    remembers it so the page can say why."""
-
-    def __init__(self, request: Any = None) -> None:
-        super().__init__(request)
-        self.limit = max_upload_bytes()
-        self.received = 0
-        self.too_large = False
-        self.too_large_size = 0
-
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        self.received = 0
-        super().new_file(*args, **kwargs)
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        self.received += len(raw_data)
-        if self.received > self.limit:
-            self.too_large = True
-            self.too_large_size = max(self.too_large_size, self.received)
-            raise SkipFile
-        return raw_data
-
-    def file_complete(self, file_size: int) -> None:
-        return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -427,7 +599,6 @@ def upload_document(
             actor=actor,
             action="document.uploaded",
             client=client,
-            summary=_("Document ajouté : %(name)s") % {"name": shown},
             after={"id": document.pk, "name": shown, "size": size, "content_type": content_type},
         )
     return document
@@ -451,11 +622,6 @@ def rename_document(*, actor: Colleague, document: Document, name: str) -> Docum
             action="document.renamed",
             client=document.client,
             # An e-mail's attachment may be hidden from some readers of the history.
-            summary=(
-                _("Pièce jointe d'un e-mail renommée")
-                if document.email_id
-                else _("Document renommé : %(old)s → %(new)s") % {"old": old_name, "new": new_name}
-            ),
             before={"id": document.pk} | ({} if document.email_id else {"name": old_name}),
             after={"id": document.pk} | ({} if document.email_id else {"name": new_name}),
         )
@@ -471,11 +637,6 @@ def delete_document(*, actor: Colleague, document: Document) -> None:
             actor=actor,
             action="document.deleted",
             client=document.client,
-            summary=(
-                _("Pièce jointe d'un e-mail supprimée")
-                if document.email_id
-                else _("Document supprimé : %(name)s") % {"name": document.name}
-            ),
             before={"id": document.pk, "size": document.size}
             | ({} if document.email_id else {"name": document.name}),
         )

@@ -1,13 +1,14 @@
 """The "Chronologie" and "Documents" tabs of a contact page.
 
 Thin adapters over timeline.py and documents.py. Every page needs FULL access to the client:
-anyone else (name only, hidden, unknown id, another firm) gets the same 404. The upload
-views set a size-limiting upload handler before the request body is read, so a file past
-`DOCUMENT_MAX_UPLOAD_BYTES` is never stored, even temporarily.
+anyone else (name only, hidden, unknown id, another firm) gets the same 404. A body past
+`DOCUMENT_MAX_UPLOAD_BYTES` is refused before or while it streams (portefeuille/web/uploads.py)
+and the upload pages show their form again with the refusal (413); nothing is stored.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, cast
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from portefeuille.access import rules
 from portefeuille.access.rules import Level
 from portefeuille.firms.models import Colleague
 from portefeuille.firms.views import colleague_required
+from portefeuille.web import uploads
 
 from . import documents, timeline
 from .models import Contact, Document
@@ -177,18 +179,21 @@ def item_delete(request: HttpRequest, actor: Colleague, pk: int, item: int) -> H
     return redirect("contacts:timeline", pk=contact.pk)
 
 
-def _limited_upload(
-    view: Any,
-) -> Any:
-    """Puts the size-limiting upload handler first, then checks CSRF (which reads the body)."""
+def _limited_upload(view: Any) -> Any:
+    """Reads the body (bounded by portefeuille/web/uploads.py), then checks CSRF and runs the
+    view. A refused body runs the view without the CSRF check: the CSRF token was in that
+    body, and the view then only shows its form again with the refusal."""
     protected = csrf_protect(view)
 
     @csrf_exempt
+    @uploads.answers_upload_refusal
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        handler = documents.SizeLimitUploadHandler(request)
-        request.upload_handlers.insert(0, handler)
-        request.size_limit_handler = handler  # type: ignore[attr-defined]
-        response: HttpResponse = protected(request, *args, **kwargs)
+        if uploads.refusal(request) is None:
+            with contextlib.suppress(uploads.BodyTooLarge):  # the refusal is on the request
+                request.FILES  # noqa: B018 — reads the body, stopped past the limit
+        # SECURITY: writes nothing — `_uploaded` raises before the view changes anything.
+        run = view if uploads.refusal(request) is not None else protected
+        response: HttpResponse = run(request, *args, **kwargs)
         return response
 
     wrapper.__name__ = getattr(view, "__name__", "upload")
@@ -197,25 +202,21 @@ def _limited_upload(
 
 
 def _uploaded(request: HttpRequest) -> UploadedFile:
-    """The uploaded file, or a ValidationError on "file" (missing, or too large)."""
-    upload = request.FILES.get("file")  # reads the body: the handler below has seen it all
-    handler = getattr(request, "size_limit_handler", None)
-    if handler is not None and handler.too_large:
-        limit = documents.max_upload_bytes()
-        raise ValidationError(
-            {
-                "file": ValidationError(
-                    _("Le fichier dépasse la limite de %(limit)s.")
-                    % {"limit": documents.human_size(limit)},
-                    code="too_large",
-                )
-            }
-        )
+    """The uploaded file, or a ValidationError on "file" (missing, or refused as too large)."""
+    refused = uploads.refusal(request)
+    if refused is not None:
+        raise ValidationError({"file": ValidationError(refused.message(), code="too_large")})
+    upload = request.FILES.get("file")
     if upload is None:
         raise ValidationError(
             {"file": ValidationError(_("Choisissez un fichier."), code="required")}
         )
     return upload
+
+
+def _refused_status(request: HttpRequest) -> int:
+    refused = uploads.refusal(request)
+    return refused.status if refused is not None else 400
 
 
 @_limited_upload
@@ -228,13 +229,15 @@ def email_upload(request: HttpRequest, actor: Colleague, pk: int) -> HttpRespons
         logged = timeline.log_email(actor=actor, client=contact, file=upload, size=upload.size or 0)
     except ValidationError as error:
         context = _timeline_context(request, actor, contact, email_errors=_errors(error))
-        return render(request, "contacts/timeline.html", context, status=400)
+        return render(request, "contacts/timeline.html", context, status=_refused_status(request))
     messages.success(request, _("E-mail ajouté à la chronologie."))
-    if logged.skipped:
+    if logged.refused:
+        each = [
+            _("« %(name)s » : %(reason)s") % {"name": skipped.name, "reason": skipped.reason}
+            for skipped in logged.refused
+        ]
         messages.warning(
-            request,
-            _("Pièces jointes non conservées (type non accepté ou trop volumineuses) : %(names)s")
-            % {"names": ", ".join(logged.skipped)},
+            request, _("Pièces jointes non conservées : %(list)s") % {"list": " ".join(each)}
         )
     return redirect("contacts:timeline", pk=contact.pk)
 
@@ -304,7 +307,9 @@ def document_upload(request: HttpRequest, actor: Colleague, pk: int) -> HttpResp
         )
     except ValidationError as error:
         context = _documents_context(request, actor, contact, errors=_errors(error))
-        return render(request, "contacts/document_list.html", context, status=400)
+        return render(
+            request, "contacts/document_list.html", context, status=_refused_status(request)
+        )
     messages.success(request, _("Document « %(name)s » ajouté.") % {"name": document.name})
     return redirect("contacts:documents", pk=contact.pk)
 

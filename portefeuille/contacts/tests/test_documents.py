@@ -17,6 +17,7 @@ from django.urls import reverse
 from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts import documents
 from portefeuille.contacts.models import Document
+from portefeuille.testing.history import sentence
 
 from .timeline_samples import EXE, PDF, World, docx, image, make_world, odf, pptx, xlsx, zip_of
 
@@ -137,7 +138,7 @@ def test_upload_page_stops_an_oversized_file_while_receiving_it(world: World, me
     response = world.browse(world.member).post(
         reverse("contacts:document_upload", args=[world.client.pk]), {"file": big}
     )
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert "Le fichier dépasse la limite de 1000 octets." in response.content.decode()
     assert not Document.objects.exists()
     assert stored_files(media) == []
@@ -156,7 +157,8 @@ def test_upload_stores_the_file_and_records_the_event(world: World) -> None:
         assert handle.read() == PDF
     event = AuditEvent.objects.get(action="document.uploaded")
     assert event.client_id == world.client.pk
-    assert event.summary == "Document ajouté : Bilan 2025.pdf"
+    assert sentence(event, world.member) == "Document ajouté : Bilan 2025.pdf"
+    assert sentence(event, world.member, "en") == "Document added: Bilan 2025.pdf"
 
 
 def test_rename_changes_the_name_and_is_audited(world: World) -> None:

@@ -125,14 +125,22 @@ def test_a_malformed_eml_is_a_422_on_file(api: Any) -> None:
 def test_timeline_filters_search_and_cursor(world: World, api: Any) -> None:
     for n in range(3):
         timeline.add_note(actor=world.member, client=world.client, body=f"Réunion {n}")
-    record_event(actor=world.member, action="x.y", client=world.client, summary="Privé")
+    record_event(
+        actor=world.member,
+        action="client.privacy_changed",
+        client=world.client,
+        before={"privacy": "private"},
+        after={"privacy": "public"},
+    )
     first = api.get("/timeline", type="note", limit=2).json()
     assert [item["type"] for item in first["items"]] == ["note", "note"]
     second = api.get("/timeline", type="note", limit=2, cursor=first["next_cursor"]).json()
     assert len(second["items"]) == 1
     assert second["next_cursor"] is None
     events = api.get("/timeline", q="prive").json()["items"]
-    assert [(item["type"], item["event"]["summary"]) for item in events] == [("event", "Privé")]
+    assert [(item["type"], item["event"]["summary"]) for item in events] == [
+        ("event", "Confidentialité : Privé → Public")
+    ]
     assert api.get("/timeline", q="reunion 1").json()["items"][0]["note"]["body"] == "Réunion 1"
 
 
@@ -196,10 +204,10 @@ def test_an_exe_renamed_pdf_is_a_422(api: Any) -> None:
 
 
 @override_settings(DOCUMENT_MAX_UPLOAD_BYTES=1000)
-def test_a_document_over_the_limit_is_a_422(api: Any, media: Path) -> None:
+def test_a_document_over_the_limit_is_a_413(api: Any, media: Path) -> None:
     big = SimpleUploadedFile("gros.pdf", PDF + b"0" * 5000)
-    problem = assert_problem(api.post("/documents", data={"file": big}), 422)
-    assert "la limite est de 1000 octets" in problem["errors"][0]["msg"]
+    problem = assert_problem(api.post("/documents", data={"file": big}), 413)
+    assert problem["detail"] == "Le fichier dépasse la limite de 1000 octets."
     assert not Document.objects.exists()
     assert not media.exists() or not any(path.is_file() for path in media.rglob("*"))
 
