@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF: a body over its limit is refused before anything reads it.
+    "portefeuille.web.uploads.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -79,6 +81,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portefeuille.web.middleware.ColleagueLanguageMiddleware",
+    "portefeuille.firms.shared_cache.SignInNeedsCacheMiddleware",
     "portefeuille.api.middleware.ProblemDetailsMiddleware",
 ]
 
@@ -120,6 +123,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def cache_from_url(url: str) -> dict[str, Any]:
+    """The cache every process shares (docs/deployment.md, "Shared cache"): the database by
+    default, Redis with `redis://…`, `rediss://…` or `unix://…`, process memory with `locmem://`.
+    """
+    scheme = urllib.parse.urlsplit(url).scheme if url else "db"
+    if scheme == "db":
+        # Sign-in limits and used one-time codes must not be evicted while they matter. They
+        # expire within minutes: with a high ceiling, only expired entries are ever culled.
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": urllib.parse.urlsplit(url).netloc or "portefeuille_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    if scheme in {"redis", "rediss", "unix"}:
+        # A cache that does not answer must fail a sign-in quickly, not hang it.
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(
+        # The scheme only: the rest of the address may hold a password.
+        f"CACHE_URL must start with db://, redis://, rediss://, unix:// or locmem://, not {scheme}://."
+    )
+
+
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
+
 AUTH_USER_MODEL = "firms.Colleague"
 AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
@@ -128,6 +162,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions carry their colleague, so ending access ends them (docs/security.md).
+SESSION_ENGINE = "portefeuille.firms.sessions"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
@@ -229,8 +265,22 @@ if not DEV:
         # Preloading binds the whole domain for months: the operator opts in, not us.
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
-# Largest document (or .eml) a colleague may upload, in bytes; match the proxy's body limit.
+# Uploads, bounded before they cost anything (docs/uploads.md). Largest document (or .eml) a
+# colleague may upload, in bytes; match the proxy's body limit.
 DOCUMENT_MAX_UPLOAD_BYTES = int(os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
+# A zip-based document (DOCX, XLSX, ODT...) is judged by what its central directory declares.
+DOCUMENT_MAX_ARCHIVE_ENTRIES = int(os.environ.get("DOCUMENT_MAX_ARCHIVE_ENTRIES", "5000"))
+DOCUMENT_MAX_UNPACKED_BYTES = int(
+    os.environ.get("DOCUMENT_MAX_UNPACKED_BYTES", str(256 * 1024 * 1024))
+)
+DOCUMENT_MAX_COMPRESSION_RATIO = int(os.environ.get("DOCUMENT_MAX_COMPRESSION_RATIO", "200"))
+# Largest body that is not an upload (JSON, a form); Django's default, 2.5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("REQUEST_MAX_BODY_BYTES", str(2_621_440)))
+FILE_UPLOAD_HANDLERS = [
+    "portefeuille.web.uploads.LimitedUploadHandler",  # first: stops a body past the limit
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ the caller with `api_colleague(request)`.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -14,6 +15,7 @@ from allauth.core import ratelimit
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,9 +24,12 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from portefeuille.firms.models import Colleague
+from portefeuille.firms.shared_cache import CACHE_OUTAGES, RETRY_AFTER, UNAVAILABLE_MESSAGE
 
-from .errors import NotAuthenticated, TooManyRequests
+from .errors import NotAuthenticated, ServiceUnavailable, TooManyRequests
 from .language import use_caller_language
+
+logger = logging.getLogger(__name__)
 
 
 def _sends_bearer(request: HttpRequest) -> bool:
@@ -82,8 +87,22 @@ def colleague_from_credentials(
     Goes through allauth, so failed attempts count against the same limits as the sign-in
     page (ACCOUNT_RATE_LIMITS["login_failed"]) and a success does not use them up. With
     two-factor authentication on, `otp` must be the current TOTP code or an unused
-    recovery code. Raises NotAuthenticated (401) or TooManyRequests (429).
+    recovery code, and a code works once in the whole deployment. The limits and used codes
+    live in the shared cache: when it fails, nothing is checked and the answer is 503.
+    Raises NotAuthenticated (401), TooManyRequests (429) or ServiceUnavailable (503).
     """
+    try:
+        return _colleague_from_credentials(request, email=email, password=password, otp=otp)
+    except CACHE_OUTAGES as error:
+        logger.error("Token refused: the shared cache failed", exc_info=error)
+        raise ServiceUnavailable(
+            UNAVAILABLE_MESSAGE, slug="sign-in-unavailable", retry_after=RETRY_AFTER
+        ) from None
+
+
+def _colleague_from_credentials(
+    request: HttpRequest, *, email: str, password: str, otp: str | None
+) -> Colleague:
     try:
         user = get_account_adapter(request).authenticate(
             request, email=email.strip().lower(), password=password
@@ -104,12 +123,8 @@ def colleague_from_credentials(
 
 
 def _check_second_factor(request: HttpRequest, user: Colleague, otp: str | None) -> None:
-    authenticators = list(
-        Authenticator.objects.filter(
-            user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
-        )
-    )
-    if not any(a.type == Authenticator.Type.TOTP for a in authenticators):
+    kinds = [Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         return
     code = (otp or "").strip()
     if not code:
@@ -124,12 +139,22 @@ def _check_second_factor(request: HttpRequest, user: Colleague, otp: str | None)
     key = f"mfa-auth-user-{user.pk}"
     if not ratelimit.consume(request, action="login_failed", key=key):
         raise TooManyRequests(_("Trop de codes erronés : patientez quelques minutes."))
-    for authenticator in authenticators:
-        if authenticator.wrap().validate_code(code):
-            authenticator.record_usage()
-            ratelimit.clear(request, action="login_failed", key=key)
-            return
-    raise NotAuthenticated(_("Ce code à usage unique n'est pas valide."), slug="otp-invalid")
+    # SECURITY: first use wins across every process. A TOTP code is remembered in the shared
+    # cache with an atomic add (allauth); a recovery code is marked used on its row, which is
+    # locked so that two requests with the same code cannot both read it unused. The limit
+    # above stays outside this transaction: a refusal must not roll its count back.
+    with transaction.atomic():
+        valid = False
+        for authenticator in Authenticator.objects.select_for_update().filter(
+            user=user, type__in=kinds
+        ):
+            if authenticator.wrap().validate_code(code):
+                authenticator.record_usage()
+                valid = True
+                break
+    if not valid:
+        raise NotAuthenticated(_("Ce code à usage unique n'est pas valide."), slug="otp-invalid")
+    ratelimit.clear(request, action="login_failed", key=key)
 
 
 def default_token_name() -> str:

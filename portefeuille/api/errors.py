@@ -31,6 +31,8 @@ from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
+from portefeuille.web.uploads import BodyTooLarge
+
 from .schemas import Problem, ValidationProblem
 
 if TYPE_CHECKING:
@@ -56,6 +58,7 @@ STATUS_PROBLEMS: dict[int, tuple[str, Promise]] = {
     422: ("validation", _("Données invalides")),
     429: ("too-many-requests", _("Trop de tentatives")),
     500: ("server-error", _("Erreur interne")),
+    503: ("unavailable", _("Service momentanément indisponible")),
 }
 STATUS_DETAILS: dict[int, Promise] = {
     400: _("La requête est mal formée."),
@@ -76,6 +79,7 @@ STATUS_DETAILS: dict[int, Promise] = {
     422: _("Les données envoyées ne sont pas valides."),
     429: _("Trop de tentatives : patientez un moment avant de réessayer."),
     500: _("Une erreur interne est survenue ; elle a été enregistrée."),
+    503: _("Le service est momentanément indisponible : réessayez dans quelques minutes."),
 }
 
 
@@ -117,6 +121,22 @@ class TooManyRequests(ApiProblem):
     def __init__(self, detail: str | Promise | None = None, *, retry_after: int | None = None):
         headers = {"Retry-After": str(retry_after)} if retry_after else None
         super().__init__(detail, headers=headers)
+
+
+class ServiceUnavailable(ApiProblem):
+    """503: something the operation needs does not answer; `retry_after` seconds to wait."""
+
+    status = 503
+
+    def __init__(
+        self,
+        detail: str | Promise | None = None,
+        *,
+        slug: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        super().__init__(detail, slug=slug, headers=headers)
 
 
 class NotAuthenticated(ApiProblem):
@@ -303,6 +323,10 @@ def install_problem_handlers(api: NinjaAPI) -> None:
             )
         return problem_response(request, exc.status_code, detail=exc.message)
 
+    def on_body_too_large(request: HttpRequest, exc: Any) -> HttpResponse:
+        # The body passed the upload limit while it streamed (portefeuille/web/uploads.py).
+        return problem_response(request, 413, detail=exc.refusal.message())
+
     def on_integrity_error(request: HttpRequest, exc: Any) -> HttpResponse:
         # Services validate first; reaching the database constraint means a concurrent write
         # won the race. The transaction was rolled back: nothing is half written.
@@ -325,4 +349,5 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(RateLimited, on_rate_limited)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(IntegrityError, on_integrity_error)
+    api.add_exception_handler(BodyTooLarge, on_body_too_large)
     api.add_exception_handler(Exception, on_unexpected)

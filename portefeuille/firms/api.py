@@ -65,14 +65,17 @@ def firm_teams(actor: Colleague) -> QuerySet[Team]:
     "/token",
     auth=None,
     # 403 only when the server cannot tell the client's address (allauth's rate limits need
-    # it): a deployment without the proxy settings of docs/deployment.md.
-    response={201: TokenCreated, **problem_responses(401, 403, 429)},
+    # it): a deployment without the proxy settings of docs/deployment.md. 503 when the shared
+    # cache that holds the limits and used codes does not answer.
+    response={201: TokenCreated, **problem_responses(401, 403, 429, 503)},
     summary="Create a personal access token",
 )
 def create_token(request: HttpRequest, payload: TokenRequest) -> Status[dict[str, Any]]:
     """Signs in with e-mail and password (and the one-time code when two-factor
     authentication is on) and returns a new token. The secret is shown only in this answer.
-    Repeated failures are refused for a while (429), as on the sign-in page."""
+    Repeated failures are refused for a while (429), as on the sign-in page; a one-time code
+    gives one token only. When the service that holds the limits does not answer, nothing is
+    checked and the answer is 503."""
     user = colleague_from_credentials(
         request, email=payload.email, password=payload.password, otp=payload.otp
     )

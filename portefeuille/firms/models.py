@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -94,6 +98,9 @@ class Colleague(AbstractBaseUser):
         choices=[("fr", "Français"), ("en", "English")],
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # Part of every session's auth hash: raising it signs every session out for good, even one
+    # opened while access was being ended (docs/security.md, "Sessions").
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -122,6 +129,23 @@ class Colleague(AbstractBaseUser):
 
     def get_full_name(self) -> str:
         return self.full_name
+
+    # A session stays signed in while the hash it stored matches: a new password or a new
+    # session generation (deactivation) ends it. SECRET_KEY_FALLBACKS work as in Django.
+    def get_session_auth_hash(self) -> str:
+        return self._session_auth_hash(settings.SECRET_KEY)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret)
+
+    def _session_auth_hash(self, secret: str | bytes) -> str:
+        return salted_hmac(
+            "portefeuille.firms.Colleague.session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
@@ -287,3 +311,25 @@ class PersonalAccessToken(FirmScoped):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ColleagueSession(AbstractBaseSession):
+    """A web session (SESSION_ENGINE portefeuille.firms.sessions) with the colleague signed in
+    to it, so that ending a colleague's access can delete their sessions by index."""
+
+    # No database constraint: a session is written after its request, possibly just after its
+    # colleague was deleted; deleting a colleague still deletes their sessions (Django cascades).
+    colleague = models.ForeignKey(
+        Colleague,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    @classmethod
+    def get_session_store_class(cls) -> type[Any]:
+        from .sessions import SessionStore
+
+        return SessionStore
