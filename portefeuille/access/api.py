@@ -3,17 +3,21 @@
 Thin adapters over access/services.py; every read goes through access/rules.py.
 
 Decisions where the spec is silent:
-- A client seen by name only comes back as `ClientName` (id, kind, name, privacy); its
+- A client seen by name only comes back as `ClientName` (id and name, nothing else); its
   sub-resources (/team, /grants, /access) answer 404 to such a colleague, like a hidden or
   unknown client: a 403 would confirm facts about it.
-- List filters about the team (`owner`, `manager`, `role`, `member`, `portfolio`, `type`,
-  `mine`) only ever match clients the caller sees in full; `kind`, `q` and `privacy` apply
-  to name-only clients too (they reveal nothing the name-only row does not show).
+- List filters about the client (`kind`, `owner`, `manager`, `role`, `member`, `portfolio`,
+  `type`, `mine`) only ever match clients the caller sees in full; `q` and `privacy` apply
+  to name-only clients too (they reveal nothing the name-only row does not show: such a
+  row is always private).
 - `role` is either `<slot>:<colleague id>` (that colleague holds that slot) or a colleague
-  id (holds any slot).
+  id (holds any titled slot). An untitled slot shows nowhere, filters included (PRODUCT.md
+  §2): `role=<untitled slot>:<id>` is a 422 that says so, rather than an empty list that
+  would read as "nobody holds it". Its holders keep their access, and /access names it.
 - `member` matches direct members and members through a team on the client team.
-- `mine=true`: clients where the caller is owner, manager, role holder or member (directly
-  or through a team) — the client team, not portfolios or grants.
+- `mine=true`: clients where the caller is owner, manager, holder of a titled role or
+  member (directly or through a team) — the client team as /team shows it, not portfolios
+  or grants.
 - /access (who may see the client and why) is for those who may change the team; a
   colleague who sees the client in full but may not change it gets 403, others 404.
 - Portfolios: every colleague may list and read them (names only); writes, clients and
@@ -31,6 +35,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
+from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
 from portefeuille.api.auth import api_colleague
@@ -56,7 +61,7 @@ from .schemas import (
     AccessOut,
     ClientCreate,
     ClientFull,
-    ClientName,
+    ClientOut,
     ClientTeamOut,
     ClientUpdate,
     GrantIn,
@@ -72,7 +77,7 @@ from .schemas import (
 contacts_router = Router(tags=["contacts"])
 portfolios_router = Router(tags=["portfolios"])
 
-ClientAnswer = ClientFull | ClientName
+ClientAnswer = ClientOut
 
 
 # ---------------------------------------------------------------------------------------
@@ -149,16 +154,14 @@ def represent(
 
     `links`: the related contacts the caller may see (contacts.schemas.visible_links),
     computed once per page; looked up for this client alone when not given."""
-    base = {
+    if client.access_level < Level.FULL:
+        # SECURITY: the name and nothing else (PRODUCT.md §6); see schemas.ClientName.
+        return {"id": client.pk, "display_name": client.display_name, "access_level": "name"}
+    return {
         "id": client.pk,
         "kind": client.kind,
         "display_name": client.display_name,
         "privacy": client.privacy,
-    }
-    if client.access_level < Level.FULL:
-        return {**base, "access_level": "name"}
-    return {
-        **base,
         "access_level": "full",
         "contact_type": _ref(client.contact_type),
         "owner": _owner_ref(client.owner) if ownership_enabled else None,
@@ -221,7 +224,9 @@ class ClientFilters(Schema):
     owner: Id | None = Field(None, description="An owner roster entry id (/owners).")
     manager: Id | None = Field(None, description="A colleague id.")
     role: str | None = Field(
-        None, description="`<slot>:<colleague id>`, or a colleague id holding any slot."
+        None,
+        description="`<slot>:<colleague id>` (a titled slot: an untitled one is a 422), "
+        "or a colleague id holding any titled slot.",
     )
     member: Id | None = Field(None, description="A colleague id, member directly or via a team.")
     portfolio: Id | None = Field(None, description="A portfolio id.")
@@ -235,8 +240,21 @@ class ClientFilters(Schema):
     group: Id | None = Field(None, description="Members of this client group.")
 
 
-def _invalid_filter(name: str) -> ValidationError:
-    return ValidationError({name: ValidationError(_("Valeur de filtre invalide."), code="filter")})
+def _invalid_filter(name: str, message: str | None = None) -> NinjaValidationError:
+    """A 422 located at the query parameter (`["query", name]`), like pydantic's own."""
+    return NinjaValidationError(
+        [
+            {
+                "loc": ("query", name),
+                "msg": message or _("Valeur de filtre invalide."),
+                "type": "value_error",
+            }
+        ]
+    )
+
+
+def _is_titled(actor: Colleague, slot: int) -> bool:
+    return RoleSlot.objects.filter(firm_id=actor.firm_id, number=slot).exclude(title="").exists()
 
 
 def filtered_clients(actor: Colleague, filters: ClientFilters) -> QuerySet[Any]:
@@ -252,6 +270,15 @@ def filtered_clients(actor: Colleague, filters: ClientFilters) -> QuerySet[Any]:
             raise _invalid_filter("role") from None
         if not 1 <= role_holder <= MAX_ID or (role_slot is not None and not 1 <= role_slot <= 10):
             raise _invalid_filter("role")
+        if role_slot is not None and not _is_titled(actor, role_slot):
+            raise _invalid_filter(
+                "role",
+                _(
+                    "Le poste nº %(number)s n'a pas d'intitulé : il n'apparaît nulle part et "
+                    "ne peut pas servir de filtre."
+                )
+                % {"number": role_slot},
+            )
     contacts = queries.filtered_contacts(
         actor,
         queries.ContactFilters(

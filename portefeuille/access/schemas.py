@@ -3,7 +3,9 @@
 A client comes back in one of two shapes, told apart by `access_level`:
 - `"full"`: everything (ClientFull);
 - `"name"`: a private client seen by a colleague without a personal link to it — only its
-  id, kind, name and privacy (ClientName). Nothing of its team, owner or type leaks.
+  id and name (ClientName): not its kind, type, team or owner. Not its privacy either: it
+  adds nothing (`access_level: "name"` already says the client is private to the caller),
+  and the name-only shape stays the same whatever makes a client name-only.
 Hidden clients never come back at all.
 """
 
@@ -45,12 +47,11 @@ class OwnerRef(Schema):
 
 
 class ClientName(Schema):
-    """A client you see by name only (private, no personal link)."""
+    """A client you see by name only (private, no personal link): its name and nothing
+    else."""
 
     id: int
-    kind: KindValue
     display_name: str
-    privacy: PrivacyValue
     access_level: Literal["name"]
 
 
@@ -76,6 +77,7 @@ class ClientFull(ContactDetailsOut):
     updated_at: datetime
 
 
+# Told apart by `access_level` (a plain union keeps the name of the Page component short).
 ClientOut = ClientFull | ClientName
 
 

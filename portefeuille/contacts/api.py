@@ -12,7 +12,8 @@ Decisions where the spec is silent:
   caller sees; a hidden one is the same 422 "unknown id" as a missing one; one seen by name
   only is a 403 (linking needs full access to both contacts).
 - A card, member or group whose other contact is hidden from the caller is left out of
-  lists and answers 404; one seen by name only shows its name (and a card its role as null).
+  lists and answers 404; one seen by name only shows its id and name, nothing else (and a
+  card its role as null).
 - /members is for client groups (404 on other kinds); /groups for persons and
   organizations.
 """
@@ -78,7 +79,7 @@ from .schemas import (
     api_field_names,
     visible_links,
 )
-from .suggestions import similar_contacts
+from .suggestions import Suggestion, similar_contacts
 from .validators import display_phone
 
 Kind = Contact.Kind
@@ -228,20 +229,32 @@ class SuggestionQuery(Schema):
 )
 def suggestions(request: HttpRequest, query: Query[SuggestionQuery]) -> list[dict[str, Any]]:
     """Only contacts you may see; private ones seen by name only come back with
-    `access_level: "name"`."""
+    `access_level: "name"` and nothing but their id and name (not even their kind)."""
     actor = api_colleague(request)
     return [
-        {
-            "id": s.id,
-            "kind": s.kind,
-            "display_name": s.display_name,
-            "access_level": "name" if s.name_only else "full",
-            "score": s.score,
-        }
+        _suggestion(s)
         for s in similar_contacts(
             actor, query.q, kind=query.kind, limit=query.limit, exclude=query.exclude
         )
     ]
+
+
+def _suggestion(found: Suggestion) -> dict[str, Any]:
+    if found.name_only:
+        # SECURITY: the name and nothing else (PRODUCT.md §6).
+        return {
+            "id": found.id,
+            "display_name": found.display_name,
+            "access_level": "name",
+            "score": found.score,
+        }
+    return {
+        "id": found.id,
+        "kind": found.kind,
+        "display_name": found.display_name,
+        "access_level": "full",
+        "score": found.score,
+    }
 
 
 # ---------------------------------------------------------------------------------------
@@ -471,7 +484,7 @@ class AvatarOut(Schema):
 
 @contacts_router.post(
     "/{client_id}/avatar",
-    response={200: AvatarOut, **WRITE},
+    response={200: AvatarOut, **WRITE, **problem_responses(413)},
     summary="Upload an avatar (multipart `file`: JPEG, PNG, GIF or WebP)",
 )
 def set_avatar(request: HttpRequest, client_id: int, file: File[UploadedFile]) -> dict[str, Any]:

@@ -5,7 +5,11 @@ SECURITY: a row the viewer sees by name only (a private client off their team) c
 name and nothing else; filters other than the search and the privacy therefore only match
 rows the viewer sees in full (filtering name-only rows by type, kind or team would tell
 what the row may not show), and the "inactive hidden" default never looks at the type of a
-name-only row.
+name-only row. Such a row's related contacts are not read at all, and a related contact seen
+by name only carries its name without its kind.
+
+An untitled role slot shows nowhere (PRODUCT.md §2): role filters and "Mes contacts" only
+count holders of titled slots. Its holders keep their access all the same (access.rules).
 """
 
 from __future__ import annotations
@@ -22,7 +26,14 @@ from django.db.models import IntegerField, Q, QuerySet, Value
 from portefeuille.access import rules
 from portefeuille.access.models import ClientMember, RoleAssignment
 from portefeuille.access.rules import Level
-from portefeuille.firms.models import Colleague, ContactType, Privacy, TeamMembership, WorkStatus
+from portefeuille.firms.models import (
+    Colleague,
+    ContactType,
+    Privacy,
+    RoleSlot,
+    TeamMembership,
+    WorkStatus,
+)
 
 from .models import Contact, ContactCard, GroupMembership, normalise_for_search
 
@@ -84,10 +95,19 @@ def _team_clients(colleague_id: int) -> Q:
     return Q(id__in=members)
 
 
+def titled_roles(firm_id: int) -> QuerySet[RoleAssignment]:
+    """The role assignments of the firm whose slot has a title: the only ones a filter or a
+    team list may show (an untitled slot shows nowhere; its holders keep their access)."""
+    titled = RoleSlot.objects.filter(firm_id=firm_id).exclude(title="").values("number")
+    return RoleAssignment.objects.filter(firm_id=firm_id, slot__in=titled)
+
+
 def mine_q(colleague: Colleague) -> Q:
     """ "Mes contacts": the colleague owns the client or is on its client team (manager,
-    role holder, member directly or through a team) — not portfolios or grants (seed 004)."""
-    held = RoleAssignment.objects.filter(colleague_id=colleague.pk).values("client_id")
+    holder of a titled role, member directly or through a team) — not portfolios or grants
+    (seed 004). The client team shows titled roles only (PRODUCT.md §4), so holding an
+    untitled slot does not make a client "mine" (it still gives access)."""
+    held = titled_roles(colleague.firm_id).filter(colleague_id=colleague.pk).values("client_id")
     return (
         Q(owner__colleague_id=colleague.pk)
         | Q(manager_id=colleague.pk)
@@ -124,7 +144,8 @@ def filtered_contacts(actor: Colleague, filters: ContactFilters) -> QuerySet[Con
     if filters.portfolio is not None:
         contacts = contacts.filter(portfolio_id=filters.portfolio)
     if filters.role_slot is not None or filters.role_holder is not None:
-        roles = RoleAssignment.objects.filter(firm_id=actor.firm_id)
+        # An untitled slot is not a filter: it matches nothing, even with a holder given.
+        roles = titled_roles(actor.firm_id)
         if filters.role_slot is not None:
             roles = roles.filter(slot=filters.role_slot)
         if filters.role_holder is not None:
@@ -188,7 +209,7 @@ def annotate_work_counts(
 class RelatedContact:
     pk: int
     name: str
-    kind: str
+    kind: str  # "" when seen by name only: the name and nothing else (PRODUCT.md §6)
     level: int  # Level.NAME or Level.FULL; hidden ones never become a RelatedContact
     role: str = ""
     relation: str = ""  # "card", "group", "member"
@@ -196,6 +217,16 @@ class RelatedContact:
     @property
     def full(self) -> bool:
         return self.level >= Level.FULL
+
+    @classmethod
+    def of(cls, row: Any, **extra: Any) -> RelatedContact:
+        """From a contact annotated with `access_level` (at least NAME). SECURITY: a
+        name-only contact keeps its name only: no kind, and no role (a card's role tells
+        about both sides)."""
+        if row.access_level >= Level.FULL:
+            return cls(pk=row.pk, name=row.display_name, kind=row.kind, level=Level.FULL, **extra)
+        extra.pop("role", None)
+        return cls(pk=row.pk, name=row.display_name, kind="", level=Level.NAME, **extra)
 
 
 def related_contacts(actor: Colleague, contacts: list[Contact]) -> dict[int, list[RelatedContact]]:
@@ -232,14 +263,7 @@ def related_contacts(actor: Colleague, contacts: list[Contact]) -> dict[int, lis
     result: dict[int, list[RelatedContact]] = {}
     for contact_id, found in links.items():
         shown = [
-            RelatedContact(
-                pk=other,
-                name=others[other].display_name,
-                kind=others[other].kind,
-                level=others[other].access_level,
-                role=role,
-                relation=relation,
-            )
+            RelatedContact.of(others[other], role=role, relation=relation)
             for other, role, relation in found
             if other in others  # SECURITY: hidden from the viewer: not shown at all
         ]

@@ -3,7 +3,8 @@ contact's details are represented for a colleague who sees it in full.
 
 A contact named inside another one (primary contact, card, group member) is a `ContactLink`
 filtered by the caller's own level on it: in full (`access_level: "full"`), by name only
-(`"name"`, nothing else about it), or not at all when it is hidden from the caller.
+(`"name"`: its id and name, nothing else — not even its kind), or not at all when it is
+hidden from the caller. Suggestions follow the same two shapes.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -39,14 +40,26 @@ assert set(NetworkValue.__args__) == set(SocialHandle.Network.values)  # type: i
 # ---------------------------------------------------------------------------------------
 
 
-class ContactLink(Schema):
-    """Another contact named here, as the caller may see it: by name only when private
-    and not theirs (`access_level: "name"`); hidden ones are left out."""
+class ContactLinkFull(Schema):
+    """Another contact named here, which the caller sees in full."""
 
     id: int
     kind: KindName
     display_name: str
-    access_level: Literal["full", "name"]
+    access_level: Literal["full"]
+
+
+class ContactLinkName(Schema):
+    """Another contact named here, which the caller sees by name only (private and not
+    theirs): its name and nothing else."""
+
+    id: int
+    display_name: str
+    access_level: Literal["name"]
+
+
+# Hidden ones are left out.
+ContactLink = Annotated[ContactLinkFull | ContactLinkName, Field(discriminator="access_level")]
 
 
 class EmailOut(Schema):
@@ -126,12 +139,24 @@ class MembershipOut(Schema):
     member: ContactLink
 
 
-class SuggestionOut(Schema):
+class SuggestionFull(Schema):
     id: int
     kind: KindName
     display_name: str
-    access_level: Literal["full", "name"]
+    access_level: Literal["full"]
     score: float = Field(description="Similarity, 0 to 100.")
+
+
+class SuggestionName(Schema):
+    """A private contact seen by name only: its name and nothing else."""
+
+    id: int
+    display_name: str
+    access_level: Literal["name"]
+    score: float = Field(description="Similarity, 0 to 100.")
+
+
+SuggestionOut = Annotated[SuggestionFull | SuggestionName, Field(discriminator="access_level")]
 
 
 # ---------------------------------------------------------------------------------------
@@ -268,11 +293,14 @@ class GroupsIn(InputSchema):
 
 def link(contact: Any) -> dict[str, Any]:
     """A contact annotated with `access_level` (at least NAME), as a ContactLink."""
+    if contact.access_level < Level.FULL:
+        # SECURITY: by name only: the name and nothing else (PRODUCT.md §6).
+        return {"id": contact.pk, "display_name": contact.display_name, "access_level": "name"}
     return {
         "id": contact.pk,
         "kind": contact.kind,
         "display_name": contact.display_name,
-        "access_level": "full" if contact.access_level >= Level.FULL else "name",
+        "access_level": "full",
     }
 
 

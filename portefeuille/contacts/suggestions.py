@@ -2,8 +2,8 @@
 
 Accent- and case-insensitive, fuzzy ("elodie lefevre" finds "Élodie Lefèvre", "lefebvre"
 finds "Lefèvre"), and only among the contacts the colleague may see: a private contact seen
-by name only comes back with `name_only=True` (the page shows a padlock and nothing else),
-a hidden one never.
+by name only comes back with `name_only=True` and no kind (the page shows a padlock and
+nothing else), a hidden one never.
 
 Bounded work whatever the size of the firm: the database pre-selects candidates on the
 normalised `search_name` column (each typed word as a word prefix, then each word's first
@@ -35,7 +35,7 @@ PREFIX = 3
 @dataclass(frozen=True)
 class Suggestion:
     id: int
-    kind: str
+    kind: str  # "" when name_only: the name and nothing else (PRODUCT.md §6)
     display_name: str
     name_only: bool
     score: float
@@ -99,13 +99,16 @@ def similar_contacts(
         limit=None,
     )
     ranked = sorted(matches, key=lambda match: (-match[1], rows[match[2]]["search_name"]))
-    return [
-        Suggestion(
-            id=rows[index]["id"],
-            kind=rows[index]["kind"],
-            display_name=rows[index]["display_name"],
-            name_only=rows[index]["access_level"] < Level.FULL,
-            score=round(float(score), 1),
-        )
-        for _name, score, index in ranked[:limit]
-    ]
+    return [_suggestion(rows[index], score) for _name, score, index in ranked[:limit]]
+
+
+def _suggestion(row: dict[str, Any], score: float) -> Suggestion:
+    name_only = row["access_level"] < Level.FULL
+    return Suggestion(
+        id=row["id"],
+        # SECURITY: a name-only contact's kind is not its name: not shown (the padlock is).
+        kind="" if name_only else row["kind"],
+        display_name=row["display_name"],
+        name_only=name_only,
+        score=round(float(score), 1),
+    )

@@ -376,13 +376,7 @@ def _related(others: dict[int, Any], pk: int, **extra: Any) -> RelatedContact | 
     found = others.get(pk)
     if found is None:
         return None  # SECURITY: hidden from the viewer: not shown at all
-    return RelatedContact(
-        pk=found.pk,
-        name=found.display_name,
-        kind=found.kind,
-        level=found.access_level,
-        **extra,
-    )
+    return RelatedContact.of(found, **extra)
 
 
 def _cards(actor: Colleague, contact: Contact) -> list[dict[str, Any]]:

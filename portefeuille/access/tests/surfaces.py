@@ -150,9 +150,14 @@ EXTRA_RULE_SURFACES: list[Surface] = [
 # per-pair ones, on the clients of the colleague's own firm only (the cross-firm sweep,
 # test_cross_firm.py, sends every other firm's id to every route).
 API_LEVELS = {"name": int(Level.NAME), "full": int(Level.FULL)}
+# SECURITY: what a name-only API item may carry (PRODUCT.md §6: the name and nothing else);
+# an item saying "name" with any other key shows more than the name: INCONSISTENT.
+API_NAME_ONLY_KEYS = frozenset({"id", "display_name", "access_level"})
+API_NAME_ONLY_SUGGESTION_KEYS = API_NAME_ONLY_KEYS | {"score"}
 SIGNED_OUT = (302, 401)  # an inactive colleague's session no longer signs them in
 HTMX_RESULTS = {"HX-Request": "true", "HX-Target": "client-results"}
 TABLE_ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
+TABLE_CELL = re.compile(r"<td>(.*?)</td>", re.DOTALL)
 DETAIL_LINK = re.compile(r'href="/clients/(\d+)/"')
 PAGE_LINK = re.compile(r'href="(\?[^"]*after=[^"]*)"')
 
@@ -171,6 +176,15 @@ def _observe_api_search(ctx: Context, colleague: int) -> Observed:
     )
 
 
+def _api_level(item: dict[str, object], name_only_keys: frozenset[str] = API_NAME_ONLY_KEYS) -> int:
+    """The level an API item states; a name-only item showing more than its name (any key
+    beyond `name_only_keys`) is INCONSISTENT."""
+    level = API_LEVELS.get(str(item["access_level"]), INCONSISTENT)
+    if level == int(Level.NAME) and set(item) != name_only_keys:
+        return INCONSISTENT
+    return level
+
+
 def _api_suggested(ctx: Context, http: HttpClient, pk: int) -> int:
     name = next(client.display_name for client in ctx.clients.values() if client.pk == pk)
     response = http.get("/api/v1/contacts/suggestions", {"q": name, "limit": "20"})
@@ -179,7 +193,7 @@ def _api_suggested(ctx: Context, http: HttpClient, pk: int) -> int:
     assert response.status_code == 200, response.content[:300]
     for item in response.json():
         if item["id"] == pk:
-            return API_LEVELS.get(item["access_level"], INCONSISTENT)
+            return _api_level(item, API_NAME_ONLY_SUGGESTION_KEYS)
     return int(Level.NONE)
 
 
@@ -201,7 +215,7 @@ def _observe_api_pages(ctx: Context, colleague: int, first: str) -> Observed:
         assert response.status_code == 200, response.content[:300]
         body = response.json()
         for item in body["items"]:
-            observed[item["id"]] = API_LEVELS.get(item["access_level"], INCONSISTENT)
+            observed[item["id"]] = _api_level(item)
         if body["next_cursor"] is None:
             return observed
         url = f"{first}&cursor={body['next_cursor']}"
@@ -214,7 +228,8 @@ def _own_firm_clients(ctx: Context, colleague: int) -> list[int]:
 
 def _observe_api_detail(ctx: Context, colleague: int) -> Observed:
     """GET /api/v1/contacts/{id} for every client of the colleague's firm: 404 is NONE,
-    else the level the body states (a name-only body must say "name")."""
+    else the level the body states (a name-only body must say "name", and nothing but the
+    id and the name)."""
     http = ctx.http_as(colleague)
     return {pk: _api_detail(http, pk) for pk in _own_firm_clients(ctx, colleague)}
 
@@ -224,7 +239,7 @@ def _api_detail(http: HttpClient, pk: int) -> int:
     if response.status_code == 404 or response.status_code in SIGNED_OUT:
         return int(Level.NONE)
     assert response.status_code == 200, response.content[:300]
-    return API_LEVELS.get(response.json()["access_level"], INCONSISTENT)
+    return _api_level(response.json())
 
 
 def _observe_client_list_page(ctx: Context, colleague: int) -> Observed:
@@ -252,7 +267,10 @@ def _observe_client_list_page(ctx: Context, colleague: int) -> Observed:
             if link is not None:
                 observed[pk] = int(Level.FULL) if int(link.group(1)) == pk else INCONSISTENT
             else:
-                observed[pk] = int(Level.NAME) if "private-name" in row else INCONSISTENT
+                # SECURITY: the padlocked name, and every other cell empty (not the kind).
+                _name, *others = TABLE_CELL.findall(row)
+                bare = "private-name" in row and not any(cell.strip() for cell in others)
+                observed[pk] = int(Level.NAME) if bare else INCONSISTENT
         more = PAGE_LINK.search(page)
         url = "/clients/" + html.unescape(more.group(1)) if more else ""
     return observed

@@ -12,11 +12,15 @@ from portefeuille.api.testing import (  # noqa: F401
 from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.models import Colleague, Privacy, RoleSlot
+from portefeuille.firms.services import set_role_slot_titles
 from portefeuille.testing.factories import (
     AdminFactory,
     ClientFactory,
+    ClientGroupFactory,
     ClientMemberFactory,
     ColleagueFactory,
+    GroupMembershipFactory,
+    OrganizationFactory,
     OwnerEntryFactory,
     PortfolioFactory,
     RoleAssignmentFactory,
@@ -27,7 +31,8 @@ from portefeuille.testing.factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 URL = "/api/v1/contacts"
-NAME_ONLY_KEYS = {"id", "kind", "display_name", "privacy", "access_level"}
+# PRODUCT.md §6: the name and nothing else (not the kind, not the privacy it implies).
+NAME_ONLY_KEYS = {"id", "display_name", "access_level"}
 
 
 @pytest.fixture
@@ -138,6 +143,26 @@ def test_private_client_detail_is_name_only_for_a_full_scope_outsider(
         assert_problem(client.get(f"{URL}/{private.pk}/{sub}", headers=token_headers(staff)), 404)
 
 
+def test_a_name_only_client_shows_its_name_and_nothing_else_wherever_it_is_listed(
+    client: Client, admin: Colleague, staff: Colleague
+) -> None:
+    # PRODUCT.md §6: by name only, "the name and nothing else" — its kind neither (the
+    # padlock, here access_level "name", is enough).
+    firm = admin.firm
+    private = OrganizationFactory.create(
+        firm=firm, display_name="Cabinet Secret", privacy=Privacy.PRIVATE
+    )
+    group = ClientGroupFactory.create(firm=firm, display_name="Famille")
+    GroupMembershipFactory.create(group=group, member=private)
+    expected = {"id": private.pk, "display_name": "Cabinet Secret", "access_level": "name"}
+    headers = token_headers(staff)
+
+    assert client.get(f"{URL}/{private.pk}", headers=headers).json() == expected
+    for query in ("", "&q=secret", "&privacy=private", f"&group={group.pk}"):
+        items = all_items(client, headers, query)
+        assert [i for i in items if i["id"] == private.pk] == [expected], query
+
+
 def test_create_client_returns_it_in_full_with_its_etag(client: Client, staff: Colleague) -> None:
     response = client.post(
         URL,
@@ -206,12 +231,56 @@ def test_role_member_and_mine_filters(client: Client, admin: Colleague, staff: C
     headers = token_headers(admin)
 
     assert [i["id"] for i in all_items(client, headers, f"&role=2:{staff.pk}")] == [by_role.pk]
+    RoleSlot.objects.filter(firm=firm, number=3).update(title="Expert")
     assert [i["id"] for i in all_items(client, headers, f"&role=3:{staff.pk}")] == []
     assert [i["id"] for i in all_items(client, headers, f"&role={staff.pk}")] == [by_role.pk]
     assert [i["id"] for i in all_items(client, headers, f"&member={staff.pk}")] == [by_team.pk]
     mine = [i["id"] for i in all_items(client, token_headers(staff), "&mine=true")]
     assert mine == [by_role.pk, by_team.pk]
     assert_problem(client.get(f"{URL}?role=x:y", headers=headers), 422)
+
+
+def test_an_untitled_role_slot_filters_nothing_but_keeps_its_holders_access(
+    client: Client, admin: Colleague, staff: Colleague
+) -> None:
+    # PRODUCT.md §2: an untitled slot shows nowhere, not in filters; §6 rule 3: its holder
+    # keeps full access, and "who has access" still says why.
+    firm = admin.firm
+    set_role_slot_titles(actor=admin, titles={3: "Expert-comptable", 4: "Juriste"})
+    held = ClientFactory.create(firm=firm, display_name="Tenu", privacy=Privacy.PRIVATE)
+    RoleAssignmentFactory.create(client=held, slot=3, colleague=staff)
+    ClientFactory.create(firm=firm, display_name="Autre", privacy=Privacy.PUBLIC)
+    set_role_slot_titles(actor=admin, titles={3: ""})
+    headers = token_headers(admin)
+
+    body = assert_problem(client.get(f"{URL}?role=3:{staff.pk}", headers=headers), 422)
+    assert [(e["loc"], e["msg"]) for e in body["errors"]] == [
+        (
+            ["query", "role"],
+            "Le poste nº 3 n'a pas d'intitulé : il n'apparaît nulle part et ne peut pas "
+            "servir de filtre.",
+        )
+    ]
+    english = client.get(f"{URL}?role=3:{staff.pk}", headers=token_headers(admin, language="en"))
+    assert assert_problem(english, 422)["errors"][0]["msg"] == (
+        "Role no. 3 has no title: it is shown nowhere and cannot be used as a filter."
+    )
+    # Nor does the holder of "any slot", nor "mine" for the holder, count the untitled one.
+    assert all_items(client, headers, f"&role={staff.pk}") == []
+    assert all_items(client, headers, f"&role=4:{staff.pk}") == []
+    assert all_items(client, token_headers(staff), "&mine=true") == []
+    # /team does not show it either...
+    team = client.get(f"{URL}/{held.pk}/team", headers=headers).json()
+    assert team["roles"] == []
+    # ...but the holder keeps full access, and /access names the reason.
+    mine = client.get(f"{URL}/{held.pk}", headers=token_headers(staff)).json()
+    assert mine["access_level"] == "full"
+    for language, label in (("fr", "Poste nº 3 (sans intitulé)"), ("en", "Role no. 3 (untitled)")):
+        access = client.get(
+            f"{URL}/{held.pk}/access", headers=token_headers(admin, language=language)
+        ).json()
+        reasons = {a["colleague"]["id"]: a["reasons"] for a in access}
+        assert reasons[staff.pk] == [{"kind": "role", "label": label}]
 
 
 def test_stale_patch_is_refused_with_412_and_changes_nothing(

@@ -21,6 +21,7 @@ from portefeuille.testing.factories import (
     FirmFactory,
     OwnerEntryFactory,
     PortfolioFactory,
+    RoleAssignmentFactory,
     TeamFactory,
     TeamMembershipFactory,
 )
@@ -262,6 +263,26 @@ def test_client_page_shows_team_titled_roles_only_and_who_has_access(
     assert "Fanny Dehors" in access_panel
     assert "Gestionnaire" in access_panel
     assert "Alice Admin" in access_panel
+
+
+def test_who_has_access_names_a_slot_whose_title_was_removed(
+    firm: Firm, admin: Colleague, outsider: Colleague
+) -> None:
+    # The slot shows nowhere (not in the team section), but an admin must always see why
+    # someone has access: "Qui a accès ?" names it by its number.
+    RoleSlot.objects.filter(firm=firm, number=3).update(title="Expert-comptable")
+    client = ClientFactory.create(firm=firm, display_name="Fiche SA", privacy=Privacy.HIDDEN)
+    RoleAssignmentFactory.create(client=client, slot=3, colleague=outsider)
+    RoleSlot.objects.filter(firm=firm, number=3).update(title="")
+
+    for language, label in (("fr", "Poste nº 3 (sans intitulé)"), ("en", "Role no. 3 (untitled)")):
+        admin.language = language
+        admin.save(update_fields=["language"])
+        html = browse(admin).get(reverse("access:client_detail", args=[client.pk])).content
+        team, _sep, access_panel = html.decode().partition('id="who-has-access"')
+        assert label not in team
+        row = access_panel[access_panel.index("Fanny Dehors") :].split("</tr>")[0]
+        assert label in row
 
 
 def test_owner_row_is_hidden_when_ownership_is_off(firm: Firm, admin: Colleague) -> None:

@@ -252,12 +252,8 @@ def test_primary_contact_shown_by_the_callers_level(
     with_private = f.OrganizationFactory.create(firm=sophie.firm, primary_contact=private)
     with_hidden = f.OrganizationFactory.create(firm=sophie.firm, primary_contact=hidden)
     shown = client.get(f"{URL}/{with_private.pk}", headers=headers).json()["primary_contact"]
-    assert shown == {
-        "id": private.pk,
-        "kind": "person",
-        "display_name": private.display_name,
-        "access_level": "name",
-    }
+    # By name only: the name and nothing else, not its kind (PRODUCT.md §6).
+    assert shown == {"id": private.pk, "display_name": private.display_name, "access_level": "name"}
     assert client.get(f"{URL}/{with_hidden.pk}", headers=headers).json()["primary_contact"] is None
     # Naming a hidden person is the same 422 as an unknown id.
     refused = patch(client, f"{URL}/{with_private.pk}", {"primary_contact_id": hidden.pk}, headers)
@@ -287,7 +283,7 @@ def test_list_rows_carry_details_only_in_full(
     items = {item["id"]: item for item in list_items(client, headers)}
     assert items[public.pk]["client_code"] == "A1"
     assert [e["address"] for e in items[public.pk]["emails"]] == ["alpha@exemple.fr"]
-    assert set(items[private.pk]) == {"id", "kind", "display_name", "privacy", "access_level"}
+    assert set(items[private.pk]) == {"id", "display_name", "access_level"}
 
 
 def test_list_queries_do_not_grow_with_rows(
@@ -433,6 +429,12 @@ def test_cards_show_other_contacts_by_the_callers_level(
         (public.pk, "full", "DAF"),
         (private.pk, "name", None),
     ]
+    # The name-only side shows its name and nothing else (not its kind).
+    assert cards[1]["person"] == {
+        "id": private.person_id,
+        "display_name": private.person.display_name,
+        "access_level": "name",
+    }
     assert_problem(
         client.delete(f"{URL}/{organization.pk}/cards/{hidden.pk}", headers=headers), 404
     )
@@ -513,13 +515,20 @@ def test_member_list_hides_hidden_members(
     f.GroupMembershipFactory.create(group=group, member__privacy=Privacy.HIDDEN)
     members = client.get(f"{URL}/{group.pk}/members", headers=headers).json()
     assert members == [
-        {
-            "id": private.pk,
-            "kind": "person",
-            "display_name": private.display_name,
-            "access_level": "name",
-        }
+        {"id": private.pk, "display_name": private.display_name, "access_level": "name"}
     ]
+
+
+def test_a_name_only_group_of_a_contact_shows_its_name_only(
+    client: Client, sophie: Colleague, headers: dict[str, str]
+) -> None:
+    person = f.PersonFactory.create(firm=sophie.firm)
+    private = f.ClientGroupFactory.create(
+        firm=sophie.firm, display_name="Famille Privée", privacy=Privacy.PRIVATE
+    )
+    f.GroupMembershipFactory.create(group=private, member=person)
+    groups = client.get(f"{URL}/{person.pk}/groups", headers=headers).json()
+    assert groups == [{"id": private.pk, "display_name": "Famille Privée", "access_level": "name"}]
 
 
 # --- avatar --------------------------------------------------------------------------------
@@ -566,7 +575,10 @@ def test_suggestions_are_fuzzy_and_respect_visibility(
     assert response.status_code == 200, response.content
     found = [(s["id"], s["access_level"]) for s in response.json()]
     assert found == [(elodie.pk, "full"), (private.pk, "name")]
-    assert set(response.json()[0]) == {"id", "kind", "display_name", "access_level", "score"}
+    full, name_only = response.json()
+    assert set(full) == {"id", "kind", "display_name", "access_level", "score"}
+    # By name only: the name (and how close it is to the one typed), not its kind.
+    assert set(name_only) == {"id", "display_name", "access_level", "score"}
 
 
 def test_suggestions_need_a_query(client: Client, headers: dict[str, str]) -> None:

@@ -12,6 +12,7 @@ from django.test import Client
 from portefeuille.contacts import queries
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.models import Colleague, ContactType, Firm, Privacy, RoleSlot
+from portefeuille.firms.services import set_role_slot_titles
 from portefeuille.testing.factories import (
     AdminFactory,
     ClientGroupFactory,
@@ -244,6 +245,31 @@ def test_an_untitled_role_slot_is_not_a_filter(firm: Firm, admin: Colleague) -> 
 
     assert names(html) == ["Autre", "Signé"]
     assert 'id="filter-role"' not in html
+
+
+def test_a_slot_whose_title_was_removed_is_neither_a_filter_nor_mine(
+    firm: Firm, admin: Colleague, staff: Colleague
+) -> None:
+    # PRODUCT.md §2: an untitled slot shows nowhere, not in filters; §4: the client team
+    # ("Mes contacts") is made of titled roles. The holder keeps full access all the same.
+    set_role_slot_titles(actor=admin, titles={2: "Associé", 3: "Expert-comptable"})
+    held = OrganizationFactory.create(firm=firm, display_name="Tenu", privacy=Privacy.PRIVATE)
+    RoleAssignmentFactory.create(client=held, slot=3, colleague=staff)
+    OrganizationFactory.create(firm=firm, display_name="Autre")
+    set_role_slot_titles(actor=admin, titles={3: ""})
+
+    html = page_html(admin, view="all", role="3")
+    assert names(html) == ["Autre", "Tenu"]  # not offered, so not applied
+    assert 'value="3"' not in html.split('id="filter-role"')[1].split("</select>")[0]
+    assert names(page_html(admin, view="all", role_holder=str(staff.pk))) == []
+    assert names(page_html(admin, view="all", role="2", role_holder=str(staff.pk))) == []
+    assert names(page_html(staff, view="mine")) == []
+    clients = browse(staff).get("/clients/", {"view": "mine"}).content.decode()
+    assert "Tenu" not in clients
+    # Still theirs to see in full.
+    assert browse(staff).get(f"/contacts/{held.pk}/").status_code == 200
+    assert names(page_html(staff, view="all")) == ["Autre", "Tenu"]
+    assert f'href="/contacts/{held.pk}/"' in page_html(staff, view="all")
 
 
 def test_rows_list_related_contacts_by_the_viewers_level(firm: Firm, staff: Colleague) -> None:

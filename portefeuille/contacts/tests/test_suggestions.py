@@ -100,6 +100,17 @@ def test_kind_filter_never_sorts_name_only_contacts_by_their_kind(sophie: Collea
     assert [(s.id, s.name_only) for s in found] == [(private.pk, True)]
 
 
+def test_a_name_only_suggestion_carries_its_name_and_not_its_kind(sophie: Colleague) -> None:
+    # PRODUCT.md §6: by name only, the name and nothing else; the padlock is enough.
+    private = f.OrganizationFactory.create(
+        firm=sophie.firm, display_name="Martin Privé", privacy=Privacy.PRIVATE
+    )
+    public = f.OrganizationFactory.create(firm=sophie.firm, display_name="Martin Public")
+    found = {s.id: s for s in similar_contacts(sophie, "martin")}
+    assert (found[private.pk].display_name, found[private.pk].kind) == ("Martin Privé", "")
+    assert found[public.pk].kind == "organization"
+
+
 def test_too_short_or_unrelated_input_suggests_nothing(sophie: Colleague) -> None:
     f.PersonFactory.create(firm=sophie.firm, first_name="Élodie", last_name="Lefèvre")
     assert similar_contacts(sophie, "") == []

@@ -397,6 +397,33 @@ def test_organization_page_lists_other_contacts_involved(firm: Firm, staff: Coll
     assert "Cachée" not in html
 
 
+def test_a_card_to_a_contact_seen_by_name_only_shows_its_name_and_padlock_only(
+    firm: Firm, staff: Colleague
+) -> None:
+    # PRODUCT.md §6: the name and nothing else: no link, no role, and no kind icon either.
+    person = PersonFactory.create(firm=firm, first_name="Jean", last_name="Dupont")
+    ContactCardFactory.create(
+        person=person,
+        organization=OrganizationFactory.create(
+            firm=firm, display_name="Holding Privée", privacy=Privacy.PRIVATE
+        ),
+        role="Président secret",
+    )
+    ContactCardFactory.create(
+        person=person, organization=OrganizationFactory.create(firm=firm, display_name="Ouverte")
+    )
+
+    html = text(browse(staff).get(f"/contacts/{person.pk}/"))
+
+    items = re.findall(r'<li class="card-item">(.*?)</li>', html, re.DOTALL)
+    [private] = [item for item in items if "Holding Privée" in item]
+    [public] = [item for item in items if "Ouverte" in item]
+    assert 'class="private-name"' in private
+    assert "kind-icon" not in private
+    assert "Président secret" not in html
+    assert "kind-icon organization" in public
+
+
 def test_primary_contact_seen_by_name_only_shows_name_and_padlock(
     firm: Firm, staff: Colleague
 ) -> None:
