@@ -40,7 +40,6 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from portefeuille.audit.models import AuditEvent
 from portefeuille.audit.services import new_event, record_event
@@ -311,7 +310,6 @@ def create_client(
         actor=actor,
         action="client.created",
         client=client,
-        summary=_("Client « %(name)s » créé") % {"name": name},
         after={
             "display_name": name,
             "kind": kind,
@@ -366,7 +364,6 @@ def update_client(
             actor=actor,
             action="client.updated",
             client=locked,
-            summary=_("Détails du client modifiés"),
             before=before,
             after=after,
         )
@@ -384,7 +381,6 @@ def delete_client(*, actor: Colleague, client: Contact) -> None:
         actor=actor,
         action="client.deleted",
         client=locked,
-        summary=_("Client « %(name)s » supprimé") % {"name": locked.display_name},
         before={
             "display_name": locked.display_name,
             "kind": locked.kind,
@@ -414,8 +410,6 @@ def set_owner(*, actor: Colleague, client: Contact, owner: OwnerEntry | None) ->
         actor=actor,
         action="client.owner_changed",
         client=locked,
-        summary=_("Responsable client : %(before)s → %(after)s")
-        % {"before": previous or _("aucun"), "after": owner or _("aucun")},
         before={"owner": _ref(previous)},
         after={"owner": _ref(owner)},
     )
@@ -438,8 +432,6 @@ def set_manager(*, actor: Colleague, client: Contact, manager: Colleague | None)
         actor=actor,
         action="client.manager_changed",
         client=locked,
-        summary=_("Gestionnaire : %(before)s → %(after)s")
-        % {"before": previous or _("aucun"), "after": manager or _("aucun")},
         before={"manager": _ref(previous)},
         after={"manager": _ref(manager)},
     )
@@ -481,17 +473,10 @@ def set_role_holder(
         current.colleague = colleague
         current.save(update_fields=["colleague"])
         result = current
-    title = role_slot.title or f"#{slot}"
     record_event(
         actor=actor,
         action="client.role_changed",
         client=locked,
-        summary=_("Poste « %(title)s » : %(before)s → %(after)s")
-        % {
-            "title": title,
-            "before": previous or _("personne"),
-            "after": colleague or _("personne"),
-        },
         before={"role": {"slot": slot, "title": role_slot.title, "colleague": _ref(previous)}},
         after={"role": {"slot": slot, "title": role_slot.title, "colleague": _ref(colleague)}},
     )
@@ -524,7 +509,6 @@ def add_client_member(
         actor=actor,
         action="client.member_added",
         client=locked,
-        summary=_("%(name)s ajouté à l'équipe client") % {"name": _holder_name(colleague, team)},
         after={"member": holder},
     )
     return member
@@ -556,7 +540,6 @@ def remove_client_member(
         actor=actor,
         action="client.member_removed",
         client=locked,
-        summary=_("%(name)s retiré de l'équipe client") % {"name": _holder_name(colleague, team)},
         before={"member": {"colleague": _ref(colleague)} if colleague else {"team": _ref(team)}},
     )
 
@@ -576,8 +559,6 @@ def set_privacy(*, actor: Colleague, client: Contact, privacy: str) -> Contact:
         actor=actor,
         action="client.privacy_changed",
         client=locked,
-        summary=_("Confidentialité : %(before)s → %(after)s")
-        % {"before": Privacy(previous).label, "after": Privacy(privacy).label},
         before={"privacy": previous},
         after={"privacy": privacy},
     )
@@ -610,7 +591,6 @@ def grant_access(
         actor=actor,
         action="client.access_granted",
         client=locked,
-        summary=_("Accès accordé à %(name)s") % {"name": _holder_name(colleague, team)},
         after={"grant": holder},
     )
     return grant
@@ -642,7 +622,6 @@ def revoke_access(
         actor=actor,
         action="client.access_revoked",
         client=locked,
-        summary=_("Accès retiré à %(name)s") % {"name": _holder_name(colleague, team)},
         before={"grant": {"colleague": _ref(colleague)} if colleague else {"team": _ref(team)}},
     )
 
@@ -690,7 +669,6 @@ def create_portfolio(*, actor: Colleague, name: str, email: str = "") -> Portfol
     record_event(
         actor=actor,
         action="portfolio.created",
-        summary=_("Portefeuille « %(name)s » créé") % {"name": clean_name},
         after={"portfolio": _ref(portfolio), "email": clean_email},
     )
     return portfolio
@@ -717,7 +695,6 @@ def update_portfolio(*, actor: Colleague, portfolio: Portfolio, name: str, email
     record_event(
         actor=actor,
         action="portfolio.updated",
-        summary=_("Portefeuille « %(name)s » modifié") % {"name": clean_name},
         before={"portfolio": {"id": locked.pk, **before}},
         after={"portfolio": {"id": locked.pk, "name": clean_name, "email": clean_email}},
     )
@@ -735,13 +712,11 @@ def delete_portfolio(*, actor: Colleague, portfolio: Portfolio) -> int:
         .filter(firm_id=actor.firm_id, portfolio_id=locked.pk)
         .only("id", "firm_id", "display_name")
     )
-    summary = _("Retiré du portefeuille « %(name)s » (supprimé)") % {"name": locked.name}
     _bulk_record(
         new_event(
             actor=actor,
             action="client.portfolio_changed",
             client=client,
-            summary=summary,
             before={"portfolio": _ref(locked)},
             after={"portfolio": None},
         )
@@ -751,7 +726,6 @@ def delete_portfolio(*, actor: Colleague, portfolio: Portfolio) -> int:
     record_event(
         actor=actor,
         action="portfolio.deleted",
-        summary=_("Portefeuille « %(name)s » supprimé") % {"name": locked.name},
         before={"portfolio": _ref(locked), "clients": len(clients)},
     )
     locked.delete()
@@ -775,20 +749,10 @@ def move_client_to_portfolio(
         return previous
     locked.portfolio = portfolio
     _touch(locked, "portfolio")
-    if previous is None:
-        summary = _("Ajouté au portefeuille « %(after)s »") % {"after": portfolio}
-    elif portfolio is None:
-        summary = _("Retiré du portefeuille « %(before)s »") % {"before": previous}
-    else:
-        summary = _("Déplacé du portefeuille « %(before)s » vers « %(after)s »") % {
-            "before": previous,
-            "after": portfolio,
-        }
     record_event(
         actor=actor,
         action="client.portfolio_changed",
         client=locked,
-        summary=summary,
         before={"portfolio": _ref(previous)},
         after={"portfolio": _ref(portfolio)},
     )
@@ -822,8 +786,6 @@ def staff_portfolio(
     record_event(
         actor=actor,
         action="portfolio.staffed",
-        summary=_("%(name)s ajouté au portefeuille « %(portfolio)s »")
-        % {"name": _holder_name(colleague, team), "portfolio": locked.name},
         after={"portfolio": _ref(locked), **holder},
     )
     return staff
@@ -854,8 +816,6 @@ def unstaff_portfolio(
     record_event(
         actor=actor,
         action="portfolio.unstaffed",
-        summary=_("%(name)s retiré du portefeuille « %(portfolio)s »")
-        % {"name": _holder_name(colleague, team), "portfolio": locked.name},
         before={
             "portfolio": _ref(locked),
             **({"colleague": _ref(colleague)} if colleague else {"team": _ref(team)}),
@@ -938,7 +898,6 @@ def add_roster_owner(
     record_event(
         actor=actor,
         action="roster.added",
-        summary=_("%(name)s ajouté à la liste des responsables clients") % {"name": entry},
         after={"owner": _ref(entry)},
     )
     return entry
@@ -965,16 +924,11 @@ def _check_target_owner(
 def _reassign_owner(
     actor: Colleague, clients: list[Contact], source: OwnerEntry, target: OwnerEntry | None
 ) -> int:
-    summary = _("Responsable client : %(before)s → %(after)s") % {
-        "before": source,
-        "after": target or _("aucun"),
-    }
     _bulk_record(
         new_event(
             actor=actor,
             action="client.owner_changed",
             client=client,
-            summary=summary,
             before={"owner": _ref(source)},
             after={"owner": _ref(target)},
         )
@@ -1003,12 +957,6 @@ def transfer_clients(*, actor: Colleague, from_owner: OwnerEntry, to_owner: Owne
     record_event(
         actor=actor,
         action="roster.clients_transferred",
-        summary=ngettext(
-            "%(count)s client transféré de %(before)s à %(after)s",
-            "%(count)s clients transférés de %(before)s à %(after)s",
-            count,
-        )
-        % {"count": count, "before": from_owner, "after": to_owner},
         before={"owner": _ref(from_owner)},
         after={"owner": _ref(to_owner), "clients": count},
     )
@@ -1030,7 +978,6 @@ def remove_roster_owner(
     record_event(
         actor=actor,
         action="roster.removed",
-        summary=_("%(name)s retiré de la liste des responsables clients") % {"name": entry},
         before={"owner": _ref(entry)},
         after={"clients_to": _ref(transfer_to), "clients": count},
     )
@@ -1069,16 +1016,11 @@ def release_colleague_clients(
     if entry is not None:
         owned = _reassign_owner(actor, _locked_clients(actor, owner_id=entry.pk), entry, owner_to)
     managed_clients = _locked_clients(actor, manager_id=colleague.pk)
-    summary = _("Gestionnaire : %(before)s → %(after)s") % {
-        "before": colleague,
-        "after": manager_to or _("aucun"),
-    }
     _bulk_record(
         new_event(
             actor=actor,
             action="client.manager_changed",
             client=client,
-            summary=summary,
             before={"manager": _ref(colleague)},
             after={"manager": _ref(manager_to)},
         )
@@ -1088,7 +1030,6 @@ def release_colleague_clients(
     record_event(
         actor=actor,
         action="colleague.clients_released",
-        summary=_("Clients de %(name)s réattribués") % {"name": colleague},
         before={"colleague": _ref(colleague)},
         after={
             "owner": _ref(owner_to),

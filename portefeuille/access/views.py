@@ -17,7 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portefeuille.audit.models import AuditEvent
+from portefeuille.audit.queries import readable_events
+from portefeuille.audit.sentences import show_events
 from portefeuille.contacts import queries
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.forms import active_colleagues, apply_errors
@@ -140,9 +141,12 @@ def _detail_context(actor: Colleague, client: Contact, errors: dict[str, str]) -
         "grants": grants,
         # Like the API's /access: the explanation is for those who may change the team.
         "access": rules.explain(client) if can_edit else None,
-        "events": AuditEvent.objects.filter(firm_id=firm.pk, client_id=client.pk)
-        .select_related(None)
-        .order_by("-created_at", "-id")[:HISTORY_ON_CLIENT_PAGE],
+        "events": show_events(
+            actor,
+            readable_events(actor)
+            .filter(client_id=client.pk)
+            .order_by("-created_at", "-id")[:HISTORY_ON_CLIENT_PAGE],
+        ),
         "privacy_choices": Privacy.choices,
         "errors": errors,
     }

@@ -17,6 +17,7 @@ from portefeuille.api.pagination import Page, PageQuery, paginate
 
 from .queries import readable_events
 from .schemas import AuditEventOut
+from .sentences import show_events
 
 router = Router(tags=["audit"])
 
@@ -30,8 +31,14 @@ def list_events(
     request: HttpRequest, page: Query[PageQuery], filters: Query[AuditFilters]
 ) -> dict[str, Any]:
     """Admins: the whole firm's history. Others: the history of the clients they see in
-    full; an unknown or hidden client simply gives an empty list."""
-    events = readable_events(api_colleague(request))
+    full; an unknown or hidden client simply gives an empty list. Each event is written
+    for the caller (language, and what it says of other contacts)."""
+    reader = api_colleague(request)
+    events = readable_events(reader)
     if filters.client is not None:
         events = events.filter(client_id=filters.client)
-    return paginate(events, page, order=("-created_at", "-id"))
+    result = paginate(events, page, order=("-created_at", "-id"))
+    # An event only about a contact the caller may not see is left out, so a page may hold
+    # fewer items than `limit`; `next_cursor` still says whether more follow.
+    result["items"] = show_events(reader, result["items"])
+    return result

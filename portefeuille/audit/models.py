@@ -11,6 +11,9 @@ from portefeuille.firms.models import FirmScoped
 
 
 class AuditEvent(FirmScoped):
+    """A fact of the history: who did what, when, on which client, with its structured
+    parameters. The sentence is written at read time (audit/sentences.py)."""
+
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -30,7 +33,6 @@ class AuditEvent(FirmScoped):
     )
     client_name = models.CharField(max_length=255, blank=True)
     action = models.CharField(_("action"), max_length=60)
-    summary = models.CharField(_("résumé"), max_length=500, blank=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

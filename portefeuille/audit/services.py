@@ -19,8 +19,6 @@ from portefeuille.firms.models import Colleague, Firm
 
 from .models import AuditEvent
 
-SUMMARY_MAX = AuditEvent._meta.get_field("summary").max_length or 500
-
 
 def json_safe(value: Any) -> Any:
     """A copy of `value` that JSONField stores the same on SQLite and PostgreSQL.
@@ -54,7 +52,6 @@ def new_event(
     actor: Colleague | None,
     action: str,
     client: Contact | None = None,
-    summary: str = "",
     before: Any = None,
     after: Any = None,
     firm: Firm | None = None,
@@ -78,7 +75,6 @@ def new_event(
         client=client,
         client_name=client.display_name if client is not None else "",
         action=action,
-        summary=str(summary)[:SUMMARY_MAX],
         before=json_safe(before),
         after=json_safe(after),
         created_at=timezone.now(),
@@ -90,7 +86,6 @@ def record_event(
     actor: Colleague | None,
     action: str,
     client: Contact | None = None,
-    summary: str = "",
     before: Any = None,
     after: Any = None,
     firm: Firm | None = None,
@@ -99,15 +94,15 @@ def record_event(
     actor, the client's or the given firm's); the actor's and client's names are copied
     so the history still reads after a rename or a deletion.
 
-    `action` is a stable machine name ("client.manager_changed"); `summary` is the
-    sentence shown in the history, rendered in the actor's language.
+    `action` is a stable machine name ("client.manager_changed"); `before` and `after`
+    are the facts (ids, field names, values). No sentence is stored: audit/sentences.py
+    writes it when the event is read, in the reader's language and at the reader's level.
     Call it inside the transaction of the change it records.
     """
     event = new_event(
         actor=actor,
         action=action,
         client=client,
-        summary=summary,
         before=before,
         after=after,
         firm=firm,

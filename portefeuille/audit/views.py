@@ -13,6 +13,7 @@ from portefeuille.firms.models import Colleague
 from portefeuille.firms.views import admin_required
 
 from .queries import readable_events
+from .sentences import KINDS, action_choices, show_events
 
 EVENTS_PER_PAGE = 50
 
@@ -37,12 +38,12 @@ def firm_history(request: HttpRequest, actor: Colleague) -> HttpResponse:
     rows = list(events.order_by("-created_at", "-id")[: EVENTS_PER_PAGE + 1])
     has_next = len(rows) > EVENTS_PER_PAGE
     rows = rows[:EVENTS_PER_PAGE]
-    actions = readable_events(actor).order_by("action").values_list("action", flat=True).distinct()
     context = {
-        "events": rows,
+        "events": show_events(actor, rows),
         "client_filter": client_raw,
         "action": action,
-        "actions": list(actions),
+        # Every kind of event, by its words: no scan of the history to list them.
+        "actions": action_choices(KINDS),
         "next_cursor": (rows[-1].created_at.isoformat(), rows[-1].pk) if has_next else None,
         "is_continuation": bool(before_id),
     }

@@ -29,7 +29,9 @@ Decisions where the product text is silent:
 from __future__ import annotations
 
 import io
+import struct
 import uuid
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -546,7 +548,6 @@ def _finish_creation(
             actor=actor,
             action="client.updated",
             client=client,
-            summary=_("Détails renseignés à la création"),
             after=after,
         )
     for address in emails:
@@ -862,7 +863,6 @@ def update_contact(
             actor=actor,
             action="client.updated",
             client=locked,
-            summary=_("Détails du client modifiés"),
             before=before,
             after=after,
         )
@@ -934,10 +934,8 @@ def _next_position(model: type[models.Model], contact: Contact) -> int:
     return 0 if top is None else int(top) + 1
 
 
-def _detail_event(
-    actor: Colleague, contact: Contact, action: str, summary: str, **data: Any
-) -> None:
-    record_event(actor=actor, action=action, client=contact, summary=summary, **data)
+def _detail_event(actor: Colleague, contact: Contact, action: str, **data: Any) -> None:
+    record_event(actor=actor, action=action, client=contact, **data)
 
 
 def _race_lost(field: str, message: str) -> ValidationError:
@@ -980,7 +978,6 @@ def _create_email(
         actor,
         contact,
         "contact.email_added",
-        _("Adresse e-mail %(address)s ajoutée") % {"address": address},
         after={"email": {"id": email.pk, "address": address, "label": label}},
     )
     return email
@@ -998,7 +995,6 @@ def _create_phone(actor: Colleague, contact: Contact, number: str, label: str) -
         actor,
         contact,
         "contact.phone_added",
-        _("Téléphone %(number)s ajouté") % {"number": validators.display_phone(number)},
         after={"phone": {"id": phone.pk, "number": number, "label": label}},
     )
     return phone
@@ -1058,7 +1054,6 @@ def update_email(
             actor,
             contact,
             "contact.email_changed",
-            _("Adresse e-mail %(address)s modifiée") % {"address": row.address},
             before={"email": {"id": row.pk, **before}},
             after={"email": {"id": row.pk, **after}},
         )
@@ -1072,7 +1067,6 @@ def remove_email(*, actor: Colleague, email: EmailAddress) -> None:
         actor,
         contact,
         "contact.email_removed",
-        _("Adresse e-mail %(address)s retirée") % {"address": email.address},
         before={"email": {"id": email.pk, "address": email.address, "label": email.label}},
     )
     EmailAddress.objects.filter(pk=email.pk).delete()
@@ -1122,7 +1116,6 @@ def update_phone(
             actor,
             contact,
             "contact.phone_changed",
-            _("Téléphone %(number)s modifié") % {"number": validators.display_phone(row.number)},
             before={"phone": {"id": row.pk, **before}},
             after={"phone": {"id": row.pk, **after}},
         )
@@ -1136,7 +1129,6 @@ def remove_phone(*, actor: Colleague, phone: PhoneNumber) -> None:
         actor,
         contact,
         "contact.phone_removed",
-        _("Téléphone %(number)s retiré") % {"number": validators.display_phone(phone.number)},
         before={"phone": {"id": phone.pk, "number": phone.number, "label": phone.label}},
     )
     PhoneNumber.objects.filter(pk=phone.pk).delete()
@@ -1215,7 +1207,6 @@ def add_address(
         actor,
         locked,
         "contact.address_added",
-        _("Adresse « %(address)s » ajoutée") % {"address": _address_text(address)},
         after={"address": {"id": address.pk, **cleaned}},
     )
     _sync(contact, locked)
@@ -1242,7 +1233,6 @@ def update_address(*, actor: Colleague, address: PostalAddress, **changes: str) 
             actor,
             contact,
             "contact.address_changed",
-            _("Adresse « %(address)s » modifiée") % {"address": _address_text(row)},
             before={"address": {"id": row.pk, **{f: before[f] for f in changed}}},
             after={"address": {"id": row.pk, **changed}},
         )
@@ -1256,7 +1246,6 @@ def remove_address(*, actor: Colleague, address: PostalAddress) -> None:
         actor,
         contact,
         "contact.address_removed",
-        _("Adresse « %(address)s » retirée") % {"address": _address_text(address)},
         before={"address": {"id": address.pk, "text": _address_text(address)}},
     )
     PostalAddress.objects.filter(pk=address.pk).delete()
@@ -1299,7 +1288,6 @@ def add_social_handle(
         actor,
         locked,
         "contact.social_handle_added",
-        _("Réseau social %(network)s ajouté") % {"network": row.get_network_display()},
         after={"social_handle": {"id": row.pk, **cleaned}},
     )
     _sync(contact, locked)
@@ -1331,7 +1319,6 @@ def update_social_handle(
             actor,
             contact,
             "contact.social_handle_changed",
-            _("Réseau social %(network)s modifié") % {"network": row.get_network_display()},
             before={"social_handle": {"id": row.pk, **{f: before[f] for f in changed}}},
             after={"social_handle": {"id": row.pk, **changed}},
         )
@@ -1345,7 +1332,6 @@ def remove_social_handle(*, actor: Colleague, social_handle: SocialHandle) -> No
         actor,
         contact,
         "contact.social_handle_removed",
-        _("Réseau social %(network)s retiré") % {"network": social_handle.get_network_display()},
         before={"social_handle": {"id": social_handle.pk, "handle": social_handle.handle}},
     )
     SocialHandle.objects.filter(pk=social_handle.pk).delete()
@@ -1361,7 +1347,6 @@ def _card_events(
     actor: Colleague,
     card: ContactCard,
     action: str,
-    summary: str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
@@ -1375,7 +1360,6 @@ def _card_events(
             actor=actor,
             action=action,
             client=client,
-            summary=summary,
             before=None if before is None else {"card": {**ref, **before}},
             after=None if after is None else {"card": {**ref, **after}},
         )
@@ -1391,7 +1375,6 @@ def _create_card(
         actor,
         card,
         "contact.card_added",
-        _("Fiche de contact ajoutée"),
         after={"role": role},
     )
     return card
@@ -1466,7 +1449,6 @@ def update_card(*, actor: Colleague, card: ContactCard, role: str) -> ContactCar
             actor,
             locked,
             "contact.card_changed",
-            _("Rôle changé sur une fiche de contact : %(role)s") % {"role": clean_role or "—"},
             before={"role": before},
             after={"role": clean_role},
         )
@@ -1481,7 +1463,6 @@ def remove_card(*, actor: Colleague, card: ContactCard) -> None:
         actor,
         locked,
         "contact.card_removed",
-        _("Fiche de contact retirée"),
         before={"role": locked.role},
     )
     locked.delete()
@@ -1529,7 +1510,6 @@ def _checked_members(
 
 def _create_membership(actor: Colleague, group: Contact, member: Contact) -> GroupMembership:
     membership = GroupMembership.objects.create(firm_id=actor.firm_id, group=group, member=member)
-    summary = _("Membre ajouté à un groupe de clients")
     data = {
         "membership": {
             "id": membership.pk,
@@ -1538,9 +1518,7 @@ def _create_membership(actor: Colleague, group: Contact, member: Contact) -> Gro
         }
     }
     for client in (group, member):
-        record_event(
-            actor=actor, action="contact.member_added", client=client, summary=summary, after=data
-        )
+        record_event(actor=actor, action="contact.member_added", client=client, after=data)
     return membership
 
 
@@ -1571,7 +1549,6 @@ def remove_group_member(*, actor: Colleague, group: Contact, member: Contact) ->
             _("« %(name)s » n'est pas membre de ce groupe.") % {"name": other.display_name},
             "not_member",
         )
-    summary = _("Membre retiré d'un groupe de clients")
     data = {
         "membership": {
             "id": membership.pk,
@@ -1584,7 +1561,6 @@ def remove_group_member(*, actor: Colleague, group: Contact, member: Contact) ->
             actor=actor,
             action="contact.member_removed",
             client=client,
-            summary=summary,
             before=data,
         )
     membership.delete()
@@ -1656,21 +1632,28 @@ def _checked_image(image: File[Any]) -> tuple[bytes, str]:
         _("Ce fichier n'est pas une image JPEG, PNG, GIF ou WebP lisible."),
         "not_an_image",
     )
+    too_many_pixels = _invalid(
+        "avatar",
+        _("Image trop grande : %(max)s pixels de côté au plus.") % {"max": AVATAR_MAX_PIXELS},
+        "too_many_pixels",
+    )
+    # Pixels are never decoded: open() reads the header, verify() checks the structure. An
+    # image whose header declares more pixels than Pillow's bomb limit is refused by its size.
     try:
-        with Image.open(io.BytesIO(data)) as opened:
-            fmt = opened.format or ""
-            width, height = opened.size
-            opened.verify()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as opened:
+                fmt = opened.format or ""
+                width, height = opened.size
+                if width > AVATAR_MAX_PIXELS or height > AVATAR_MAX_PIXELS:
+                    raise too_many_pixels
+                opened.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_many_pixels from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct.error):
         raise not_an_image from None
     if fmt not in AVATAR_FORMATS:
         raise not_an_image
-    if width > AVATAR_MAX_PIXELS or height > AVATAR_MAX_PIXELS:
-        raise _invalid(
-            "avatar",
-            _("Image trop grande : %(max)s pixels de côté au plus.") % {"max": AVATAR_MAX_PIXELS},
-            "too_many_pixels",
-        )
     return data, AVATAR_FORMATS[fmt]
 
 
@@ -1684,17 +1667,14 @@ def set_avatar(*, actor: Colleague, contact: Contact, image: File[Any] | None) -
         if not old:
             return locked
         locked.avatar = ""  # FileField stores "" for no file (the column is NOT NULL)
-        summary = _("Avatar retiré")
     else:
         data, extension = _checked_image(image)
         locked.avatar.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save=False)
-        summary = _("Avatar modifié")
     _bump(locked, "avatar")
     record_event(
         actor=actor,
         action="contact.avatar_changed",
         client=locked,
-        summary=summary,
         before={"avatar": bool(old)},
         after={"avatar": image is not None},
     )

@@ -6,7 +6,8 @@ Decisions where the spec is silent:
   mailto, opened with rel="noopener noreferrer nofollow"). A `<script>` or a
   `javascript:` link in a note therefore shows as harmless text.
 - Events are the client's audit events, except "note added" and "e-mail logged", whose item
-  is already on the timeline. An event is searched by its summary.
+  is already on the timeline. An event is written for its reader (audit/sentences.py) and
+  searched by that sentence.
 - "Share communication" (Contact.share_communication, persons only): when it is OFF, the
   e-mails logged on that person are visible only to the colleague who logged them and to
   admins — on the timeline, in the documents (their attachments) and in the API. Notes and
@@ -16,9 +17,11 @@ Decisions where the spec is silent:
   (policy.default). It is refused, nothing written, when the file is not an e-mail (binary,
   no "From" header or no other header of a message), is too large, or when the same
   Message-ID is already on this client's timeline. Attachments become documents of the
-  client linked to the e-mail; an attachment whose type is not on the documents' allow-list
-  (documents.py) is not kept, and the answer lists it. A missing or unreadable date is the
-  time of logging.
+  client linked to the e-mail; an attachment refused as an upload would be (documents.py:
+  type not on the allow-list, a zip refused by its declared sizes...) is not kept, and the
+  answer lists it with the reason. At most `EMAIL_MAX_ATTACHMENTS` are kept; the others are
+  listed too. An attachment decodes to no more than its encoded size, so the .eml's own
+  limit bounds each of them. A missing or unreadable date is the time of logging.
 - Editing is for notes only (an e-mail is a record of what was sent); notes and e-mails can
   be deleted. Deleting an e-mail keeps its attachments as documents of the client.
 - Permission: FULL access to the client, for reading and for every change.
@@ -52,6 +55,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from portefeuille.api import pagination
 from portefeuille.audit.models import AuditEvent
+from portefeuille.audit.queries import readable_events
+from portefeuille.audit.sentences import ShownEvent, show_events
 from portefeuille.audit.services import record_event
 from portefeuille.firms.models import Colleague
 
@@ -59,6 +64,8 @@ from . import documents
 from .models import Contact, TimelineItem, normalise_for_search
 
 NOTE_MAX_CHARS = 50_000
+# The most attachments of one .eml kept as documents (each is a row and a stored file).
+EMAIL_MAX_ATTACHMENTS = 100
 ItemType = Literal["note", "email", "event"]
 ITEM_TYPES: tuple[ItemType, ...] = ("note", "email", "event")
 # Where a page ends: (moment, rank — items 1, events 0 —, id), newest first.
@@ -103,8 +110,8 @@ def visible_items(actor: Colleague, client: Contact) -> QuerySet[TimelineItem]:
 
 
 def client_events(actor: Colleague, client: Contact) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(firm_id=actor.firm_id, client_id=client.pk).exclude(
-        action__in=EVENTS_SHOWN_AS_ITEMS
+    return (
+        readable_events(actor).filter(client_id=client.pk).exclude(action__in=EVENTS_SHOWN_AS_ITEMS)
     )
 
 
@@ -116,7 +123,7 @@ class Entry:
     at: datetime.datetime
     pk: int
     item: TimelineItem | None = None
-    event: AuditEvent | None = None
+    event: ShownEvent | None = None
 
     @property
     def key(self) -> tuple[datetime.datetime, int, int]:
@@ -176,14 +183,14 @@ def _words(query: str) -> list[str]:
 
 
 def _matching_events(
-    events: QuerySet[AuditEvent], words: Sequence[str], want: int
-) -> list[AuditEvent]:
-    """The first `want` events (already ordered) whose summary holds every word, accents
-    and case ignored. Summaries have no search column, so they are read in batches."""
-    if not words:
-        return list(events[:want])
-    found: list[AuditEvent] = []
-    batch = 200
+    actor: Colleague, events: QuerySet[AuditEvent], words: Sequence[str], want: int
+) -> list[ShownEvent]:
+    """The first `want` events (already ordered) as `actor` may read them, whose sentence
+    holds every word, accents and case ignored. Sentences are written when read (in the
+    reader's language, some events left out for some readers), so events are read in
+    batches until enough are found."""
+    found: list[ShownEvent] = []
+    batch = max(want, 50) if not words else 200
     last: AuditEvent | None = None
     while len(found) < want:
         page = events
@@ -192,10 +199,10 @@ def _matching_events(
                 Q(created_at__lt=last.created_at) | Q(created_at=last.created_at, pk__lt=last.pk)
             )
         rows = list(page[:batch])
-        for event in rows:
-            summary = normalise_for_search(event.summary)
-            if all(word in summary for word in words):
-                found.append(event)
+        for shown in show_events(actor, rows):
+            text = normalise_for_search(shown.summary)
+            if all(word in text for word in words):
+                found.append(shown)
                 if len(found) == want:
                     break
         if len(rows) < batch:
@@ -235,8 +242,8 @@ def read_timeline(
             .filter(_after("created_at", _RANK[True], cursor))
             .order_by("-created_at", "-id")
         )
-        for event in _matching_events(events, words, limit + 1):
-            entries.append(Entry(type="event", at=event.created_at, pk=event.pk, event=event))
+        for event in _matching_events(actor, events, words, limit + 1):
+            entries.append(Entry(type="event", at=event.created_at, pk=event.id, event=event))
     entries.sort(key=lambda entry: entry.key, reverse=True)
     next_cursor = None
     if len(entries) > limit:
@@ -315,7 +322,6 @@ def add_note(*, actor: Colleague, client: Contact, body: str) -> TimelineItem:
             actor=actor,
             action="timeline.note_added",
             client=client,
-            summary=_("Note ajoutée"),
             after={"id": note.pk, "body": body},
         )
     return note
@@ -337,7 +343,6 @@ def edit_note(*, actor: Colleague, note: TimelineItem, body: str) -> TimelineIte
             actor=actor,
             action="timeline.note_edited",
             client=note.client,
-            summary=_("Note modifiée"),
             before={"id": note.pk, "body": before},
             after={"id": note.pk, "body": body},
         )
@@ -362,7 +367,6 @@ def delete_item(*, actor: Colleague, item: TimelineItem) -> None:
                 actor=actor,
                 action="timeline.note_deleted",
                 client=item.client,
-                summary=_("Note supprimée"),
                 before={"id": item.pk, "body": item.body},
             )
         else:
@@ -372,7 +376,6 @@ def delete_item(*, actor: Colleague, item: TimelineItem) -> None:
                 actor=actor,
                 action="timeline.email_deleted",
                 client=item.client,
-                summary=_("E-mail retiré de la chronologie"),
                 before={"id": item.pk},
             )
         item.delete()
@@ -495,6 +498,8 @@ def parse_eml(raw: bytes) -> ParsedEmail:
             if part is not None:
                 body = html_to_text(str(part.get_content()))
         attachments: list[tuple[str, bytes]] = []
+        # iter_attachments decodes nothing: each payload is decoded below, one at a time,
+        # and a nested message/rfc822 part is not unpacked (its payload decodes to None).
         for attachment in message.iter_attachments():
             content = attachment.get_payload(decode=True)
             if not isinstance(content, bytes) or not content:
@@ -516,11 +521,24 @@ def parse_eml(raw: bytes) -> ParsedEmail:
     )
 
 
+@dataclass(frozen=True)
+class SkippedAttachment:
+    """An attachment not kept, and why, in the reader's language."""
+
+    name: str
+    reason: str
+
+
 @dataclass
 class LoggedEmail:
     item: TimelineItem
     attachments: list[Any]
-    skipped: list[str]
+    refused: list[SkippedAttachment]
+
+    @property
+    def skipped(self) -> list[str]:
+        """The names of the attachments not kept."""
+        return [attachment.name for attachment in self.refused]
 
 
 def log_email(*, actor: Colleague, client: Contact, file: IO[bytes], size: int) -> LoggedEmail:
@@ -538,7 +556,17 @@ def log_email(*, actor: Colleague, client: Contact, file: IO[bytes], size: int) 
             }
         )
     file.seek(0)
-    raw = file.read()
+    raw = file.read(limit + 1)  # never more than the limit, whatever `size` said
+    if len(raw) > limit:
+        raise ValidationError(
+            {
+                "file": ValidationError(
+                    _("Le fichier dépasse la limite de %(limit)s.")
+                    % {"limit": documents.human_size(limit)},
+                    code="too_large",
+                )
+            }
+        )
     parsed = parse_eml(raw)
     if (
         parsed.message_id
@@ -562,13 +590,17 @@ def log_email(*, actor: Colleague, client: Contact, file: IO[bytes], size: int) 
             }
         )
     checked: list[tuple[str, bytes, str]] = []
-    skipped: list[str] = []
+    skipped: list[SkippedAttachment] = []
     for name, content in parsed.attachments:
         shown = documents.clean_name(name) or _("piece-jointe")
+        if len(checked) == EMAIL_MAX_ATTACHMENTS:
+            reason = _("Au-delà de %(limit)s pièces jointes, les suivantes ne sont pas gardées.")
+            skipped.append(SkippedAttachment(shown, reason % {"limit": EMAIL_MAX_ATTACHMENTS}))
+            continue
         try:
             content_type = documents.check_upload(io.BytesIO(content), size=len(content))
-        except ValidationError:
-            skipped.append(shown)
+        except ValidationError as refused:
+            skipped.append(SkippedAttachment(shown, " ".join(refused.messages)))
             continue
         checked.append((shown, content, content_type))
     now = timezone.now()
@@ -607,7 +639,6 @@ def log_email(*, actor: Colleague, client: Contact, file: IO[bytes], size: int) 
             actor=actor,
             action="timeline.email_logged",
             client=client,
-            summary=_("E-mail ajouté à la chronologie"),
             after={"id": item.pk, "attachments": [doc.pk for doc in kept], "skipped": len(skipped)},
         )
-    return LoggedEmail(item=item, attachments=kept, skipped=skipped)
+    return LoggedEmail(item=item, attachments=kept, refused=skipped)

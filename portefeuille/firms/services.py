@@ -8,8 +8,8 @@ Decisions where the product text is silent:
 - A firm always keeps at least one active admin: demoting, deactivating or deleting the
   last one is refused, and an admin cannot deactivate or delete themselves.
 - Deactivating a colleague keeps their team memberships (history; reactivation restores
-  them) but revokes their API tokens; their sessions stop at once because the auth backend
-  refuses inactive users on every request. Their clients stay with them unless the caller
+  them) but revokes their API tokens and deletes their web sessions, so reactivating them
+  revives neither (they sign in again). Their clients stay with them unless the caller
   asks to hand them over (`reassign_clients`, through access.release_colleague_clients).
 - `set_team_members` sets the active members exactly; a deactivated member is kept unless
   removed explicitly (pickers never show inactive colleagues, so saving a team from a
@@ -62,6 +62,7 @@ from .models import (
     WorkStatus,
     WorkType,
 )
+from .sessions import end_sessions
 from .tasks import send_invitation_email
 
 DEFAULT_CONTACT_TYPES: list[tuple[str, bool]] = [
@@ -366,7 +367,6 @@ def create_colleague(
     record_event(
         actor=actor,
         action="colleague.created",
-        summary=gettext("Collaborateur %(name)s créé") % {"name": colleague.full_name},
         after=_colleague_snapshot(colleague),
     )
     if send_invitation:
@@ -378,7 +378,6 @@ def _queue_invitation(actor: Colleague, colleague: Colleague) -> None:
     record_event(
         actor=actor,
         action="colleague.invited",
-        summary=gettext("Invitation envoyée à %(email)s") % {"email": colleague.email},
         after={"colleague": _ref(colleague), "email": colleague.email},
     )
     # Queued once the colleague row is committed, so the worker can read it.
@@ -487,8 +486,7 @@ def update_colleague(
     record_event(
         actor=actor,
         action="colleague.updated",
-        summary=gettext("Collaborateur %(name)s modifié") % {"name": locked.full_name},
-        before={field: before[field] for field in changes},
+        before={"colleague": _ref(locked), **{field: before[field] for field in changes}},
         after={field: changes[field] for field in changes},
     )
     return locked
@@ -516,8 +514,9 @@ def deactivate_colleague(
     owner_to: OwnerEntry | None = None,
     manager_to: Colleague | None = None,
 ) -> Colleague:
-    """Deactivates a colleague (admins only): they cannot sign in, their sessions and API
-    tokens stop working at once, they vanish from pickers and stay in history.
+    """Deactivates a colleague (admins only): they cannot sign in, their sessions are deleted
+    and their API tokens revoked (reactivation brings back neither), they vanish from
+    pickers and stay in history.
 
     With `reassign_clients`, the clients they own go to `owner_to` and those they manage
     to `manager_to` (None: nobody) first, in the same transaction.
@@ -535,15 +534,20 @@ def deactivate_colleague(
     if reassign_clients:
         _reassign(actor, locked, owner_to, manager_to)
     locked.is_active = False
-    locked.save(update_fields=["is_active"])
+    # SECURITY: a new generation invalidates every session hash of theirs, including one a
+    # sign-in in flight is writing right now; deleting the rows ends the rest at once. Both,
+    # so that reactivation never brings an old session cookie back (docs/security.md).
+    locked.session_generation += 1
+    locked.save(update_fields=["is_active", "session_generation"])
     colleague.is_active = False
+    colleague.session_generation = locked.session_generation
+    end_sessions(locked)
     revoked = PersonalAccessToken.objects.filter(colleague=locked, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
     record_event(
         actor=actor,
         action="colleague.deactivated",
-        summary=gettext("Collaborateur %(name)s désactivé") % {"name": locked.full_name},
         before={"colleague": _ref(locked), "is_active": True},
         after={"is_active": False, "tokens_revoked": revoked},
     )
@@ -566,7 +570,6 @@ def reactivate_colleague(*, actor: Colleague, colleague: Colleague) -> Colleague
     record_event(
         actor=actor,
         action="colleague.reactivated",
-        summary=gettext("Collaborateur %(name)s réactivé") % {"name": locked.full_name},
         before={"colleague": _ref(locked), "is_active": False},
         after={"is_active": True},
     )
@@ -597,7 +600,6 @@ def delete_colleague(
     record_event(
         actor=actor,
         action="colleague.deleted",
-        summary=gettext("Collaborateur %(name)s supprimé") % {"name": locked.full_name},
         before={"colleague": _ref(locked), **_colleague_snapshot(locked)},
     )
     locked.delete()
@@ -682,7 +684,6 @@ def create_team(*, actor: Colleague, name: str, members: Iterable[Colleague] = (
     record_event(
         actor=actor,
         action="team.created",
-        summary=gettext("Équipe « %(name)s » créée") % {"name": team.name},
         after={"team": _ref(team), "members": _member_refs(chosen)},
     )
     return team
@@ -702,8 +703,6 @@ def rename_team(*, actor: Colleague, team: Team, name: str) -> Team:
     record_event(
         actor=actor,
         action="team.renamed",
-        summary=gettext("Équipe « %(before)s » renommée « %(after)s »")
-        % {"before": before, "after": cleaned},
         before={"team": locked.pk, "name": before},
         after={"team": locked.pk, "name": cleaned},
     )
@@ -751,7 +750,6 @@ def delete_team(*, actor: Colleague, team: Team) -> None:
     record_event(
         actor=actor,
         action="team.deleted",
-        summary=gettext("Équipe « %(name)s » supprimée") % {"name": locked.name},
         before={"team": _ref(locked), "members": _member_refs(members)},
     )
     locked.delete()
@@ -760,15 +758,9 @@ def delete_team(*, actor: Colleague, team: Team) -> None:
 def _record_members_change(
     actor: Colleague, team: Team, added: Sequence[Colleague], removed: Sequence[Colleague]
 ) -> None:
-    names = ", ".join(
-        [f"+ {member.full_name}" for member in added]
-        + [f"- {member.full_name}" for member in removed]
-    )
     record_event(
         actor=actor,
         action="team.members_changed",
-        summary=gettext("Membres de l'équipe « %(team)s » : %(changes)s")
-        % {"team": team.name, "changes": names},
         before={"team": _ref(team), "removed": _member_refs(removed)},
         after={"team": _ref(team), "added": _member_refs(added)},
     )
@@ -907,7 +899,6 @@ def update_firm_settings(
     record_event(
         actor=actor,
         action="firm.settings_changed",
-        summary=gettext("Paramètres du cabinet modifiés"),
         before=before,
         after=changes,
     )
@@ -971,7 +962,6 @@ def set_role_slot_titles(*, actor: Colleague, titles: Mapping[int, str]) -> list
         record_event(
             actor=actor,
             action="firm.role_slots_changed",
-            summary=gettext("Intitulés des postes personnalisés modifiés"),
             before=before,
             after={slot.number: slot.title for slot in changed},
         )
@@ -1050,8 +1040,6 @@ def _create_item(
     record_event(
         actor=actor,
         action=f"{action}.created",
-        summary=gettext("%(kind)s « %(name)s » créé")
-        % {"kind": LIST_LABELS[model][0], "name": item.name},
         after={"item": _ref(item), **extra},
     )
     return item
@@ -1072,8 +1060,6 @@ def _rename_item(
     record_event(
         actor=actor,
         action=f"{action}.renamed",
-        summary=gettext("%(kind)s « %(before)s » renommé « %(after)s »")
-        % {"kind": LIST_LABELS[model][0], "before": before, "after": cleaned},
         before={"id": locked.pk, "name": before},
         after={"id": locked.pk, "name": cleaned},
     )
@@ -1092,8 +1078,6 @@ def _delete_item(
     record_event(
         actor=actor,
         action=f"{action}.deleted",
-        summary=gettext("%(kind)s « %(name)s » supprimé")
-        % {"kind": LIST_LABELS[model][0], "name": locked.name},
         before={"item": _ref(locked)},
     )
     locked.delete()
@@ -1124,7 +1108,6 @@ def _reorder_items(
         record_event(
             actor=actor,
             action=f"{action}.reordered",
-            summary=gettext("Ordre des %(kind)s modifié") % {"kind": LIST_LABELS[model][1]},
             after=[current[pk].name for pk in wanted],
         )
     return [current[pk] for pk in wanted]
@@ -1155,12 +1138,6 @@ def set_contact_type_archive(
     record_event(
         actor=actor,
         action="contact_type.archive_changed",
-        summary=(
-            gettext("Type de contact « %(name)s » marqué comme archive")
-            if is_archive
-            else gettext("Type de contact « %(name)s » n'est plus une archive")
-        )
-        % {"name": locked.name},
         before={"item": _ref(locked), "is_archive": not is_archive},
         after={"is_archive": is_archive},
     )
@@ -1261,19 +1238,13 @@ def update_work_status(
         state = _check_choice(primary_state, WorkStatus.PrimaryState.values, "primary_state")
         if state != locked.primary_state:
             _refuse_last_of_state(actor, locked, "primary_state")
-            before = locked.get_primary_state_display()
+            before = locked.primary_state
             locked.primary_state = state
             locked.save(update_fields=["primary_state"])
             work_status.primary_state = state
             record_event(
                 actor=actor,
                 action="work_status.state_changed",
-                summary=gettext("Statut « %(name)s » : %(before)s → %(after)s")
-                % {
-                    "name": locked.name,
-                    "before": before,
-                    "after": locked.get_primary_state_display(),
-                },
                 before={"item": _ref(locked), "primary_state": before},
                 after={"primary_state": state},
             )
@@ -1331,7 +1302,6 @@ def create_api_token(*, actor: Colleague, name: str) -> tuple[PersonalAccessToke
     record_event(
         actor=actor,
         action="api_token.created",
-        summary=gettext("Jeton d'API « %(name)s » créé") % {"name": cleaned},
         after={"token": _ref(token), "prefix": prefix},
     )
     return token, secret
@@ -1359,7 +1329,6 @@ def revoke_api_token(*, actor: Colleague, token: PersonalAccessToken) -> Persona
     record_event(
         actor=actor,
         action="api_token.revoked",
-        summary=gettext("Jeton d'API « %(name)s » révoqué") % {"name": locked.name},
         before={"token": _ref(locked), "prefix": locked.prefix},
     )
     return locked

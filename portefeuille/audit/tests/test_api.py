@@ -29,7 +29,7 @@ def summaries(client: Client, colleague: Colleague, query: str = "") -> list[str
     assert response.status_code == 200, response.content
     # Creating the token is in the history too; keep the events this test recorded.
     events = response.json()["items"]
-    return [e["summary"] for e in events if e["action"] in {"client.updated", "firm.updated"}]
+    return [e["after"]["tag"] for e in events if e["action"] in {"client.updated", "firm.updated"}]
 
 
 @pytest.fixture
@@ -39,11 +39,11 @@ def history(admin: Colleague) -> dict:
     private = ClientFactory.create(firm=firm, privacy=Privacy.PRIVATE)
     hidden = ClientFactory.create(firm=firm, privacy=Privacy.HIDDEN)
     foreign = ClientFactory.create()
-    record_event(actor=admin, action="client.updated", client=public, summary="public")
-    record_event(actor=admin, action="client.updated", client=private, summary="private")
-    record_event(actor=admin, action="client.updated", client=hidden, summary="hidden")
-    record_event(actor=admin, action="firm.updated", summary="firm")
-    record_event(actor=None, action="client.updated", client=foreign, summary="foreign")
+    record_event(actor=admin, action="client.updated", client=public, after={"tag": "public"})
+    record_event(actor=admin, action="client.updated", client=private, after={"tag": "private"})
+    record_event(actor=admin, action="client.updated", client=hidden, after={"tag": "hidden"})
+    record_event(actor=admin, action="firm.updated", after={"tag": "firm"})
+    record_event(actor=None, action="client.updated", client=foreign, after={"tag": "foreign"})
     return {"public": public, "private": private, "hidden": hidden, "foreign": foreign}
 
 

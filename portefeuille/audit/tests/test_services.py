@@ -28,7 +28,6 @@ def test_an_event_keeps_the_names_after_the_people_and_client_are_gone() -> None
         actor=actor,
         action="client.privacy_changed",
         client=client,
-        summary="Confidentialité : Public → Masqué",
         before={"privacy": Privacy.PUBLIC},
         after={"privacy": Privacy.HIDDEN},
     )

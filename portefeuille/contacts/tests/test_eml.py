@@ -17,6 +17,7 @@ from django.urls import reverse
 from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts import timeline
 from portefeuille.contacts.models import Document, TimelineItem
+from portefeuille.testing.history import sentence
 
 from .timeline_samples import EXE, PDF, World, eml, make_world
 
@@ -65,7 +66,9 @@ def test_sender_recipients_subject_date_and_body_are_read(world: World) -> None:
     assert item.message_id == "<bilan-2025@exemple.fr>"
     assert item.author == world.member
     event = AuditEvent.objects.get(action="timeline.email_logged")
-    assert "Bilan" not in event.summary  # the history does not leak the subject
+    # The history does not leak the subject, in its facts nor in its words.
+    assert "Bilan" not in str(event.after)
+    assert "Bilan" not in str(sentence(event, world.member))
 
 
 def test_the_plain_text_part_is_preferred_over_the_html_one(world: World) -> None:

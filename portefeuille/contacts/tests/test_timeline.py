@@ -205,7 +205,6 @@ def test_notes_emails_and_events_are_merged_newest_first(world: World) -> None:
         actor=world.member,
         action="client.manager_changed",
         client=world.client,
-        summary="Gestionnaire changé",
     )
     AuditEvent.objects.filter(pk=event.pk).update(created_at=base + datetime.timedelta(days=2))
     new_note = note_at(world, "Nouvelle note", base + datetime.timedelta(days=3))
@@ -228,10 +227,8 @@ def test_keyset_paging_walks_every_entry_once_even_with_equal_times(world: World
     moment = timezone.now() - datetime.timedelta(hours=1)
     notes = [note_at(world, f"Note {n}", moment) for n in range(5)]
     events = []
-    for n in range(4):
-        event = record_event(
-            actor=world.member, action="x.y", client=world.client, summary=f"Événement {n}"
-        )
+    for _ in range(4):
+        event = record_event(actor=world.member, action="x.y", client=world.client)
         AuditEvent.objects.filter(pk=event.pk).update(created_at=moment)
         events.append(event)
     seen: list[tuple[str, int]] = []
@@ -254,19 +251,23 @@ def test_keyset_paging_walks_every_entry_once_even_with_equal_times(world: World
 def test_filter_by_type(world: World) -> None:
     note = timeline.add_note(actor=world.member, client=world.client, body="Une note")
     email = log_email(world, eml())
-    event = record_event(actor=world.member, action="x.y", client=world.client, summary="Changé")
+    event = record_event(actor=world.member, action="x.y", client=world.client)
     assert read(world, types=["note"]) == [("note", note.pk)]
     assert read(world, types=["email"]) == [("email", email.pk)]
     assert read(world, types=["event"]) == [("event", event.pk)]
 
 
-def test_search_ignores_accents_and_case_and_reaches_event_summaries(world: World) -> None:
+def test_search_ignores_accents_and_case_and_reaches_event_sentences(world: World) -> None:
     note = timeline.add_note(
         actor=world.member, client=world.client, body="Relevé de la TVA à déposer"
     )
     email = log_email(world, eml(subject="Écritures de clôture"))
     event = record_event(
-        actor=world.member, action="x.y", client=world.client, summary="Privé → Public"
+        actor=world.member,
+        action="client.privacy_changed",
+        client=world.client,
+        before={"privacy": "private"},
+        after={"privacy": "public"},
     )
     timeline.add_note(actor=world.member, client=world.client, body="Autre chose")
     assert read(world, query="releve tva") == [("note", note.pk)]
@@ -282,9 +283,7 @@ def test_a_group_timeline_shows_only_its_own_items_not_its_members(world: World)
     GroupMembershipFactory.create(group=group, member=world.client)
     member_note = timeline.add_note(actor=world.member, client=world.client, body="Note du membre")
     log_email(world, eml())
-    record_event(
-        actor=world.member, action="x.y", client=world.client, summary="Événement du membre"
-    )
+    record_event(actor=world.member, action="x.y", client=world.client)
     group_note = timeline.add_note(actor=world.member, client=group, body="Note du groupe")
     page = timeline.read_timeline(world.member, group)
     assert [(entry.type, entry.pk) for entry in page.entries] == [("note", group_note.pk)]
@@ -344,7 +343,11 @@ def test_timeline_page_shows_notes_emails_and_events(world: World) -> None:
     timeline.add_note(actor=world.member, client=world.client, body="Rappeler **vendredi**")
     log_email(world, eml(attachments=[("bilan.pdf", PDF, "application/pdf")]))
     record_event(
-        actor=world.member, action="x.y", client=world.client, summary="Type de contact changé"
+        actor=world.member,
+        action="client.privacy_changed",
+        client=world.client,
+        before={"privacy": "private"},
+        after={"privacy": "public"},
     )
     response = world.browse(world.member).get(reverse("contacts:timeline", args=[world.client.pk]))
     text = response.content.decode()
@@ -352,7 +355,7 @@ def test_timeline_page_shows_notes_emails_and_events(world: World) -> None:
     assert "Rappeler <strong>vendredi</strong>" in text
     assert "Bilan 2025" in text
     assert "bilan.pdf" in text
-    assert "Type de contact changé" in text
+    assert "Confidentialité : Privé → Public" in text
     assert 'aria-current="page">Chronologie' in text
 
 

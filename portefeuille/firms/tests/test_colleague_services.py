@@ -320,7 +320,7 @@ def test_reactivated_colleague_signs_in_again_but_tokens_stay_revoked(
 
 def test_deleted_colleague_stays_in_history_by_name(admin: Colleague) -> None:
     staff = ColleagueFactory.create(firm=admin.firm, first_name="Paul", last_name="Girard")
-    record_event(actor=staff, action="client.created", summary="Client créé")
+    record_event(actor=staff, action="client.created")
 
     services.delete_colleague(actor=admin, colleague=staff)
 
