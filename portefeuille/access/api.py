@@ -38,6 +38,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
+from portefeuille.access.guards import name_only_refusal
 from portefeuille.api.auth import api_colleague
 from portefeuille.api.concurrency import IfMatch, StaleWrite, check_if_match, etag_openapi, set_etag
 from portefeuille.api.errors import problem_responses
@@ -52,6 +53,7 @@ from portefeuille.contacts.schemas import (
     detail_fields,
     visible_links,
 )
+from portefeuille.firms.guards import StaleVersionError
 from portefeuille.firms.models import Colleague, ContactType, RoleSlot, Team
 
 from . import rules, services
@@ -138,9 +140,7 @@ def _ref(obj: models.Model | None) -> dict[str, Any] | None:
 def _refuse_name_only(client: Any) -> None:
     # Before any If-Match check: a 412 would tell a name-only reader that the client changed.
     if client.access_level < Level.FULL:
-        raise PermissionDenied(
-            _("Vous ne voyez que le nom de ce client : vous ne pouvez pas le modifier.")
-        )
+        raise name_only_refusal()
 
 
 def represent(
@@ -402,7 +402,7 @@ def update_client(
                     contact_services.update_contact(
                         actor=actor, contact=locked, expected_version=sent.get("version"), **changes
                     )
-        except services.StaleVersionError as error:
+        except StaleVersionError as error:
             raise StaleWrite(error.messages[0]) from None
         if sent.get("privacy"):
             services.set_privacy(actor=actor, client=locked, privacy=sent["privacy"])

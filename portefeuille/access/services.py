@@ -35,19 +35,27 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portefeuille.audit.models import AuditEvent
-from portefeuille.audit.services import new_event, record_event
+from portefeuille.audit.services import audit_ref, new_event, record_event
 from portefeuille.contacts.models import Contact, normalise_for_search
+from portefeuille.firms.guards import (
+    check_version,
+    field_error,
+    require_active,
+    require_admin,
+    same_firm,
+)
 from portefeuille.firms.models import Colleague, ContactType, Firm, Privacy, RoleSlot, Team
 
+from .guards import lock_client, require_level
 from .models import AccessGrant, ClientMember, OwnerEntry, Portfolio, PortfolioStaff, RoleAssignment
-from .rules import Level, can_edit_team, level
+from .rules import Level, can_edit_team
 
 NAME_MAX = Contact._meta.get_field("display_name").max_length or 255
 PORTFOLIO_NAME_MAX = Portfolio._meta.get_field("name").max_length or 200
@@ -60,13 +68,6 @@ class _Unset(enum.Enum):
 
 
 UNSET = _Unset.UNSET
-
-
-class StaleVersionError(ValidationError):
-    """The client changed since the caller loaded it (optimistic concurrency).
-
-    A ValidationError, so a form shows it like any other refusal; the API answers 409.
-    """
 
 
 @dataclass(frozen=True)
@@ -82,64 +83,19 @@ class Released:
 # ---------------------------------------------------------------------------------------
 
 
-def _ref(obj: models.Model | None) -> dict[str, Any] | None:
-    return None if obj is None else {"id": obj.pk, "name": str(obj)}
-
-
-def _invalid(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _require_active(actor: Colleague) -> None:
-    if not actor.is_active:
-        raise PermissionDenied(_("Votre compte est désactivé."))
-
-
-def _require_admin(actor: Colleague) -> None:
-    _require_active(actor)
-    if not actor.is_admin:
-        raise PermissionDenied(_("Cette action est réservée aux administrateurs."))
-
-
-def _same_firm(actor: Colleague, *objects: models.Model | None) -> None:
-    # SECURITY: an object of another firm must look exactly like an unknown id.
-    for obj in objects:
-        if obj is not None and getattr(obj, "firm_id", None) != actor.firm_id:
-            raise Http404
-
-
-def _lock_client(actor: Colleague, client: Contact) -> Contact:
-    """The client's row, re-read and locked until the end of the transaction."""
-    _same_firm(actor, client)
-    try:
-        return Contact.objects.select_for_update().get(pk=client.pk, firm_id=actor.firm_id)
-    except Contact.DoesNotExist:
-        raise Http404 from None
-
-
-def _require_visible(actor: Colleague, client: Contact, minimum: Level) -> None:
-    found = level(actor, client)
-    if found == Level.NONE:
-        raise Http404
-    if found < minimum:
-        raise PermissionDenied(
-            _("Vous ne voyez que le nom de ce client : vous ne pouvez pas le modifier.")
-        )
-
-
 def _require_admin_on_client(actor: Colleague, client: Contact) -> None:
-    _require_active(actor)
+    require_active(actor)
     if not actor.is_admin:
         # A client the actor cannot see stays a 404, even for an admin-only action.
-        _require_visible(actor, client, Level.NAME)
-        _require_admin(actor)
+        require_level(actor, client, Level.NAME)
+        require_admin(actor)
 
 
 def _require_team_editor(actor: Colleague, client: Contact) -> None:
-    _require_active(actor)
+    require_active(actor)
     if can_edit_team(actor, client):
         return
-    _require_visible(actor, client, Level.FULL)
+    require_level(actor, client, Level.FULL)
     raise PermissionDenied(
         _(
             "Seuls un administrateur, le responsable client ou le gestionnaire de ce client "
@@ -149,9 +105,9 @@ def _require_team_editor(actor: Colleague, client: Contact) -> None:
 
 
 def _require_active_colleague(actor: Colleague, colleague: Colleague, field: str) -> None:
-    _same_firm(actor, colleague)
+    same_firm(actor, colleague)
     if not colleague.is_active:
-        raise _invalid(
+        raise field_error(
             field,
             _("%(name)s est désactivé : choisissez un collaborateur actif.")
             % {"name": colleague.full_name},
@@ -161,11 +117,16 @@ def _require_active_colleague(actor: Colleague, colleague: Colleague, field: str
 
 def _one_of(colleague: Colleague | None, team: Team | None) -> None:
     if (colleague is None) == (team is None):
-        raise _invalid(
+        raise field_error(
             "colleague",
             _("Choisissez soit un collaborateur, soit une équipe."),
             "colleague_xor_team",
         )
+
+
+def _holder_ref(colleague: Colleague | None, team: Team | None) -> dict[str, Any]:
+    """A colleague-or-team target as audit data."""
+    return {"colleague": audit_ref(colleague)} if colleague else {"team": audit_ref(team)}
 
 
 def _holder(actor: Colleague, colleague: Colleague | None, team: Team | None) -> dict[str, Any]:
@@ -173,9 +134,9 @@ def _holder(actor: Colleague, colleague: Colleague | None, team: Team | None) ->
     _one_of(colleague, team)
     if colleague is not None:
         _require_active_colleague(actor, colleague, "colleague")
-        return {"colleague": _ref(colleague)}
-    _same_firm(actor, team)
-    return {"team": _ref(team)}
+    else:
+        same_firm(actor, team)
+    return _holder_ref(colleague, team)
 
 
 def _holder_name(colleague: Colleague | None, team: Team | None) -> str:
@@ -219,9 +180,9 @@ def _update_clients(clients: list[Contact], **values: Any) -> int:
 def _validated_name(value: str, field: str, max_length: int) -> str:
     name = " ".join((value or "").split())
     if not name:
-        raise _invalid(field, _("Ce champ est obligatoire."), "required")
+        raise field_error(field, _("Ce champ est obligatoire."), "required")
     if len(name) > max_length:
-        raise _invalid(
+        raise field_error(
             field,
             _("%(max)s caractères au plus.") % {"max": max_length},
             "max_length",
@@ -235,15 +196,15 @@ def _validated_name(value: str, field: str, max_length: int) -> str:
 
 
 def _owner_usable(actor: Colleague, firm: Firm, owner: OwnerEntry) -> None:
-    _same_firm(actor, owner)
+    same_firm(actor, owner)
     if not firm.ownership_enabled:
-        raise _invalid(
+        raise field_error(
             "owner",
             _("Les responsables clients sont désactivés dans ce cabinet."),
             "ownership_disabled",
         )
     if owner.colleague_id is not None and not owner.colleague.is_active:  # type: ignore[union-attr]
-        raise _invalid(
+        raise field_error(
             "owner",
             _("%(name)s est désactivé : choisissez un responsable actif.") % {"name": owner},
             "inactive",
@@ -261,8 +222,8 @@ def create_client(
     owner: OwnerEntry | None = None,
 ) -> Contact:
     """Creates a client. See the module docstring for who becomes its manager."""
-    _require_active(actor)
-    _same_firm(actor, contact_type, owner)
+    require_active(actor)
+    same_firm(actor, contact_type, owner)
     firm = _fresh_firm(actor)
     errors: dict[str, list[ValidationError]] = {}
 
@@ -314,9 +275,9 @@ def create_client(
             "display_name": name,
             "kind": kind,
             "privacy": privacy,
-            "contact_type": _ref(contact_type),
-            "owner": _ref(owner),
-            "manager": _ref(manager),
+            "contact_type": audit_ref(contact_type),
+            "owner": audit_ref(owner),
+            "manager": audit_ref(manager),
         },
     )
     return client
@@ -333,17 +294,10 @@ def update_client(
 ) -> Contact:
     """Changes a client's details; anyone with full access may. A stale `expected_version`
     is refused with StaleVersionError and changes nothing."""
-    _require_active(actor)
-    locked = _lock_client(actor, client)
-    _require_visible(actor, locked, Level.FULL)
-    if expected_version is not None and expected_version != locked.version:
-        raise StaleVersionError(
-            _(
-                "Ce client a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert. "
-                "Rechargez la page pour voir ses modifications."
-            ),
-            code="stale",
-        )
+    require_active(actor)
+    locked = lock_client(actor, client, None)
+    require_level(actor, locked, Level.FULL)
+    check_version(locked, expected_version)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     if not isinstance(display_name, _Unset):
@@ -352,10 +306,10 @@ def update_client(
             before["display_name"], after["display_name"] = locked.display_name, name
             locked.display_name = name
     if not isinstance(contact_type, _Unset):
-        _same_firm(actor, contact_type)
+        same_firm(actor, contact_type)
         if (contact_type.pk if contact_type else None) != locked.contact_type_id:
-            before["contact_type"] = _ref(locked.contact_type)
-            after["contact_type"] = _ref(contact_type)
+            before["contact_type"] = audit_ref(locked.contact_type)
+            after["contact_type"] = audit_ref(contact_type)
             locked.contact_type = contact_type
     if after:
         # search_name follows display_name (Contact.save computes it).
@@ -374,8 +328,8 @@ def update_client(
 @transaction.atomic
 def delete_client(*, actor: Colleague, client: Contact) -> None:
     """Deletes a client for good (admins only); its history stays, with its name."""
-    _require_active(actor)
-    locked = _lock_client(actor, client)
+    require_active(actor)
+    locked = lock_client(actor, client, None)
     _require_admin_on_client(actor, locked)
     record_event(
         actor=actor,
@@ -397,7 +351,7 @@ def delete_client(*, actor: Colleague, client: Contact) -> None:
 
 @transaction.atomic
 def set_owner(*, actor: Colleague, client: Contact, owner: OwnerEntry | None) -> Contact:
-    locked = _lock_client(actor, client)
+    locked = lock_client(actor, client, None)
     _require_team_editor(actor, locked)
     if owner is not None:
         _owner_usable(actor, _fresh_firm(actor), owner)
@@ -410,8 +364,8 @@ def set_owner(*, actor: Colleague, client: Contact, owner: OwnerEntry | None) ->
         actor=actor,
         action="client.owner_changed",
         client=locked,
-        before={"owner": _ref(previous)},
-        after={"owner": _ref(owner)},
+        before={"owner": audit_ref(previous)},
+        after={"owner": audit_ref(owner)},
     )
     _sync(client, locked, "owner_id")
     return locked
@@ -419,7 +373,7 @@ def set_owner(*, actor: Colleague, client: Contact, owner: OwnerEntry | None) ->
 
 @transaction.atomic
 def set_manager(*, actor: Colleague, client: Contact, manager: Colleague | None) -> Contact:
-    locked = _lock_client(actor, client)
+    locked = lock_client(actor, client, None)
     _require_team_editor(actor, locked)
     if manager is not None:
         _require_active_colleague(actor, manager, "manager")
@@ -432,8 +386,8 @@ def set_manager(*, actor: Colleague, client: Contact, manager: Colleague | None)
         actor=actor,
         action="client.manager_changed",
         client=locked,
-        before={"manager": _ref(previous)},
-        after={"manager": _ref(manager)},
+        before={"manager": audit_ref(previous)},
+        after={"manager": audit_ref(manager)},
     )
     _sync(client, locked, "manager_id")
     return locked
@@ -444,14 +398,14 @@ def set_role_holder(
     *, actor: Colleague, client: Contact, slot: int, colleague: Colleague | None
 ) -> RoleAssignment | None:
     """Gives a titled role slot of the client to a colleague, or empties it (None)."""
-    locked = _lock_client(actor, client)
+    locked = lock_client(actor, client, None)
     _require_team_editor(actor, locked)
     role_slot = RoleSlot.objects.filter(firm_id=actor.firm_id, number=slot).first()
     if role_slot is None:
-        raise _invalid("slot", _("Ce poste n'existe pas."), "unknown_slot")
+        raise field_error("slot", _("Ce poste n'existe pas."), "unknown_slot")
     if colleague is not None:
         if not role_slot.title:
-            raise _invalid(
+            raise field_error(
                 "slot",
                 _("Ce poste n'a pas d'intitulé : donnez-lui un intitulé dans les réglages."),
                 "untitled_slot",
@@ -477,8 +431,8 @@ def set_role_holder(
         actor=actor,
         action="client.role_changed",
         client=locked,
-        before={"role": {"slot": slot, "title": role_slot.title, "colleague": _ref(previous)}},
-        after={"role": {"slot": slot, "title": role_slot.title, "colleague": _ref(colleague)}},
+        before={"role": {"slot": slot, "title": role_slot.title, "colleague": audit_ref(previous)}},
+        after={"role": {"slot": slot, "title": role_slot.title, "colleague": audit_ref(colleague)}},
     )
     return result
 
@@ -491,12 +445,12 @@ def add_client_member(
     colleague: Colleague | None = None,
     team: Team | None = None,
 ) -> ClientMember:
-    locked = _lock_client(actor, client)
+    locked = lock_client(actor, client, None)
     _require_team_editor(actor, locked)
     holder = _holder(actor, colleague, team)
     existing = ClientMember.objects.filter(client_id=locked.pk)
     if existing.filter(colleague=colleague, team=team).exists():
-        raise _invalid(
+        raise field_error(
             "team" if team is not None else "colleague",
             _("%(name)s fait déjà partie de l'équipe client.")
             % {"name": _holder_name(colleague, team)},
@@ -522,15 +476,15 @@ def remove_client_member(
     colleague: Colleague | None = None,
     team: Team | None = None,
 ) -> None:
-    locked = _lock_client(actor, client)
+    locked = lock_client(actor, client, None)
     _require_team_editor(actor, locked)
     _one_of(colleague, team)
-    _same_firm(actor, colleague, team)
+    same_firm(actor, colleague, team)
     deleted, _rows = ClientMember.objects.filter(
         client_id=locked.pk, colleague=colleague, team=team
     ).delete()
     if not deleted:
-        raise _invalid(
+        raise field_error(
             "team" if team is not None else "colleague",
             _("%(name)s ne fait pas partie de l'équipe client.")
             % {"name": _holder_name(colleague, team)},
@@ -540,16 +494,16 @@ def remove_client_member(
         actor=actor,
         action="client.member_removed",
         client=locked,
-        before={"member": {"colleague": _ref(colleague)} if colleague else {"team": _ref(team)}},
+        before={"member": _holder_ref(colleague, team)},
     )
 
 
 @transaction.atomic
 def set_privacy(*, actor: Colleague, client: Contact, privacy: str) -> Contact:
-    locked = _lock_client(actor, client)
+    locked = lock_client(actor, client, None)
     _require_team_editor(actor, locked)
     if privacy not in Privacy.values:
-        raise _invalid("privacy", _("Choisissez public, privé ou masqué."), "privacy")
+        raise field_error("privacy", _("Choisissez public, privé ou masqué."), "privacy")
     if privacy == locked.privacy:
         return locked
     previous = locked.privacy
@@ -574,11 +528,11 @@ def grant_access(
     colleague: Colleague | None = None,
     team: Team | None = None,
 ) -> AccessGrant:
-    locked = _lock_client(actor, client)
+    locked = lock_client(actor, client, None)
     _require_team_editor(actor, locked)
     holder = _holder(actor, colleague, team)
     if AccessGrant.objects.filter(client_id=locked.pk, colleague=colleague, team=team).exists():
-        raise _invalid(
+        raise field_error(
             "team" if team is not None else "colleague",
             _("%(name)s a déjà un accès accordé à ce client.")
             % {"name": _holder_name(colleague, team)},
@@ -604,15 +558,15 @@ def revoke_access(
     colleague: Colleague | None = None,
     team: Team | None = None,
 ) -> None:
-    locked = _lock_client(actor, client)
+    locked = lock_client(actor, client, None)
     _require_team_editor(actor, locked)
     _one_of(colleague, team)
-    _same_firm(actor, colleague, team)
+    same_firm(actor, colleague, team)
     deleted, _rows = AccessGrant.objects.filter(
         client_id=locked.pk, colleague=colleague, team=team
     ).delete()
     if not deleted:
-        raise _invalid(
+        raise field_error(
             "team" if team is not None else "colleague",
             _("%(name)s n'a pas d'accès accordé à ce client.")
             % {"name": _holder_name(colleague, team)},
@@ -622,7 +576,7 @@ def revoke_access(
         actor=actor,
         action="client.access_revoked",
         client=locked,
-        before={"grant": {"colleague": _ref(colleague)} if colleague else {"team": _ref(team)}},
+        before={"grant": _holder_ref(colleague, team)},
     )
 
 
@@ -663,19 +617,19 @@ def _validated_portfolio(
 
 @transaction.atomic
 def create_portfolio(*, actor: Colleague, name: str, email: str = "") -> Portfolio:
-    _require_admin(actor)
+    require_admin(actor)
     clean_name, clean_email = _validated_portfolio(actor, name, email)
     portfolio = Portfolio.objects.create(firm_id=actor.firm_id, name=clean_name, email=clean_email)
     record_event(
         actor=actor,
         action="portfolio.created",
-        after={"portfolio": _ref(portfolio), "email": clean_email},
+        after={"portfolio": audit_ref(portfolio), "email": clean_email},
     )
     return portfolio
 
 
 def _lock_portfolio(actor: Colleague, portfolio: Portfolio) -> Portfolio:
-    _same_firm(actor, portfolio)
+    same_firm(actor, portfolio)
     try:
         return Portfolio.objects.select_for_update().get(pk=portfolio.pk, firm_id=actor.firm_id)
     except Portfolio.DoesNotExist:
@@ -684,7 +638,7 @@ def _lock_portfolio(actor: Colleague, portfolio: Portfolio) -> Portfolio:
 
 @transaction.atomic
 def update_portfolio(*, actor: Colleague, portfolio: Portfolio, name: str, email: str) -> Portfolio:
-    _require_admin(actor)
+    require_admin(actor)
     locked = _lock_portfolio(actor, portfolio)
     clean_name, clean_email = _validated_portfolio(actor, name, email, exclude=locked)
     if (clean_name, clean_email) == (locked.name, locked.email):
@@ -705,7 +659,7 @@ def update_portfolio(*, actor: Colleague, portfolio: Portfolio, name: str, email
 @transaction.atomic
 def delete_portfolio(*, actor: Colleague, portfolio: Portfolio) -> int:
     """Deletes a portfolio; its clients leave it (one audit event each). Returns their count."""
-    _require_admin(actor)
+    require_admin(actor)
     locked = _lock_portfolio(actor, portfolio)
     clients = list(
         Contact.objects.select_for_update()
@@ -717,7 +671,7 @@ def delete_portfolio(*, actor: Colleague, portfolio: Portfolio) -> int:
             actor=actor,
             action="client.portfolio_changed",
             client=client,
-            before={"portfolio": _ref(locked)},
+            before={"portfolio": audit_ref(locked)},
             after={"portfolio": None},
         )
         for client in clients
@@ -726,7 +680,7 @@ def delete_portfolio(*, actor: Colleague, portfolio: Portfolio) -> int:
     record_event(
         actor=actor,
         action="portfolio.deleted",
-        before={"portfolio": _ref(locked), "clients": len(clients)},
+        before={"portfolio": audit_ref(locked), "clients": len(clients)},
     )
     locked.delete()
     return len(clients)
@@ -741,9 +695,9 @@ def move_client_to_portfolio(
     Returns the previous portfolio so the caller can say "moved from X". The client row is
     locked, so two concurrent moves serialise and each records the true previous portfolio.
     """
-    locked = _lock_client(actor, client)
+    locked = lock_client(actor, client, None)
     _require_admin_on_client(actor, locked)
-    _same_firm(actor, portfolio)
+    same_firm(actor, portfolio)
     previous = locked.portfolio
     if (portfolio.pk if portfolio else None) == locked.portfolio_id:
         return previous
@@ -753,8 +707,8 @@ def move_client_to_portfolio(
         actor=actor,
         action="client.portfolio_changed",
         client=locked,
-        before={"portfolio": _ref(previous)},
-        after={"portfolio": _ref(portfolio)},
+        before={"portfolio": audit_ref(previous)},
+        after={"portfolio": audit_ref(portfolio)},
     )
     _sync(client, locked, "portfolio_id")
     return previous
@@ -768,13 +722,13 @@ def staff_portfolio(
     colleague: Colleague | None = None,
     team: Team | None = None,
 ) -> PortfolioStaff:
-    _require_admin(actor)
+    require_admin(actor)
     locked = _lock_portfolio(actor, portfolio)
     holder = _holder(actor, colleague, team)
     if PortfolioStaff.objects.filter(
         portfolio_id=locked.pk, colleague=colleague, team=team
     ).exists():
-        raise _invalid(
+        raise field_error(
             "team" if team is not None else "colleague",
             _("%(name)s fait déjà partie du portefeuille « %(portfolio)s ».")
             % {"name": _holder_name(colleague, team), "portfolio": locked.name},
@@ -786,7 +740,7 @@ def staff_portfolio(
     record_event(
         actor=actor,
         action="portfolio.staffed",
-        after={"portfolio": _ref(locked), **holder},
+        after={"portfolio": audit_ref(locked), **holder},
     )
     return staff
 
@@ -799,15 +753,15 @@ def unstaff_portfolio(
     colleague: Colleague | None = None,
     team: Team | None = None,
 ) -> None:
-    _require_admin(actor)
+    require_admin(actor)
     locked = _lock_portfolio(actor, portfolio)
     _one_of(colleague, team)
-    _same_firm(actor, colleague, team)
+    same_firm(actor, colleague, team)
     deleted, _rows = PortfolioStaff.objects.filter(
         portfolio_id=locked.pk, colleague=colleague, team=team
     ).delete()
     if not deleted:
-        raise _invalid(
+        raise field_error(
             "team" if team is not None else "colleague",
             _("%(name)s ne fait pas partie du portefeuille « %(portfolio)s ».")
             % {"name": _holder_name(colleague, team), "portfolio": locked.name},
@@ -817,8 +771,8 @@ def unstaff_portfolio(
         actor=actor,
         action="portfolio.unstaffed",
         before={
-            "portfolio": _ref(locked),
-            **({"colleague": _ref(colleague)} if colleague else {"team": _ref(team)}),
+            "portfolio": audit_ref(locked),
+            **_holder_ref(colleague, team),
         },
     )
 
@@ -841,9 +795,9 @@ def add_roster_owner(
     A manual name that matches an active colleague is refused (code "matches_colleague",
     with the colleague's id in the error's params) unless `allow_manual` confirms it.
     """
-    _require_admin(actor)
+    require_admin(actor)
     if (colleague is None) == (not (name or "").strip()):
-        raise _invalid(
+        raise field_error(
             "colleague",
             _("Choisissez soit un collaborateur, soit un nom de responsable."),
             "colleague_xor_name",
@@ -854,7 +808,7 @@ def add_roster_owner(
     if colleague is not None:
         _require_active_colleague(actor, colleague, "colleague")
         if roster.filter(colleague=colleague).exists():
-            raise _invalid(
+            raise field_error(
                 "colleague",
                 _("%(name)s est déjà dans la liste des responsables clients.")
                 % {"name": colleague.full_name},
@@ -868,7 +822,7 @@ def add_roster_owner(
             normalise_for_search(other) == wanted
             for other in roster.filter(colleague__isnull=True).values_list("name", flat=True)
         ):
-            raise _invalid(
+            raise field_error(
                 "name",
                 _("« %(name)s » est déjà dans la liste des responsables clients.")
                 % {"name": clean},
@@ -898,7 +852,7 @@ def add_roster_owner(
     record_event(
         actor=actor,
         action="roster.added",
-        after={"owner": _ref(entry)},
+        after={"owner": audit_ref(entry)},
     )
     return entry
 
@@ -906,15 +860,15 @@ def add_roster_owner(
 def _check_target_owner(
     actor: Colleague, source: OwnerEntry, target: OwnerEntry, field: str
 ) -> None:
-    _same_firm(actor, target)
+    same_firm(actor, target)
     if target.pk == source.pk:
-        raise _invalid(
+        raise field_error(
             field,
             _("Choisissez un autre responsable que celui dont les clients partent."),
             "same_owner",
         )
     if target.colleague_id is not None and not target.colleague.is_active:  # type: ignore[union-attr]
-        raise _invalid(
+        raise field_error(
             field,
             _("%(name)s est désactivé : choisissez un responsable actif.") % {"name": target},
             "inactive",
@@ -929,8 +883,8 @@ def _reassign_owner(
             actor=actor,
             action="client.owner_changed",
             client=client,
-            before={"owner": _ref(source)},
-            after={"owner": _ref(target)},
+            before={"owner": audit_ref(source)},
+            after={"owner": audit_ref(target)},
         )
         for client in clients
     )
@@ -949,16 +903,16 @@ def _locked_clients(actor: Colleague, **where: Any) -> list[Contact]:
 @transaction.atomic
 def transfer_clients(*, actor: Colleague, from_owner: OwnerEntry, to_owner: OwnerEntry) -> int:
     """Gives every client of one owner to another, in one transaction. Returns the count."""
-    _require_admin(actor)
-    _same_firm(actor, from_owner)
+    require_admin(actor)
+    same_firm(actor, from_owner)
     _check_target_owner(actor, from_owner, to_owner, "to_owner")
     clients = _locked_clients(actor, owner_id=from_owner.pk)
     count = _reassign_owner(actor, clients, from_owner, to_owner)
     record_event(
         actor=actor,
         action="roster.clients_transferred",
-        before={"owner": _ref(from_owner)},
-        after={"owner": _ref(to_owner), "clients": count},
+        before={"owner": audit_ref(from_owner)},
+        after={"owner": audit_ref(to_owner), "clients": count},
     )
     return count
 
@@ -969,8 +923,8 @@ def remove_roster_owner(
 ) -> int:
     """Removes an owner from the roster; their clients go to `transfer_to`, or become
     unowned when it is None. Returns the number of clients concerned."""
-    _require_admin(actor)
-    _same_firm(actor, entry)
+    require_admin(actor)
+    same_firm(actor, entry)
     if transfer_to is not None:
         _check_target_owner(actor, entry, transfer_to, "transfer_to")
     clients = _locked_clients(actor, owner_id=entry.pk)
@@ -978,8 +932,8 @@ def remove_roster_owner(
     record_event(
         actor=actor,
         action="roster.removed",
-        before={"owner": _ref(entry)},
-        after={"clients_to": _ref(transfer_to), "clients": count},
+        before={"owner": audit_ref(entry)},
+        after={"clients_to": audit_ref(transfer_to), "clients": count},
     )
     entry.delete()
     return count
@@ -996,18 +950,18 @@ def release_colleague_clients(
     """Before a colleague is deactivated or deleted: the clients they own (through their
     roster entry) go to `owner_to`, those they manage to `manager_to` (None: nobody).
     The roster entry itself stays until removed from the roster."""
-    _require_admin(actor)
-    _same_firm(actor, colleague)
+    require_admin(actor)
+    same_firm(actor, colleague)
     entry = OwnerEntry.objects.filter(firm_id=actor.firm_id, colleague=colleague).first()
     if owner_to is not None:
         if entry is not None:
             _check_target_owner(actor, entry, owner_to, "owner_to")
         else:
-            _same_firm(actor, owner_to)
+            same_firm(actor, owner_to)
     if manager_to is not None:
         _require_active_colleague(actor, manager_to, "manager_to")
         if manager_to.pk == colleague.pk:
-            raise _invalid(
+            raise field_error(
                 "manager_to",
                 _("Choisissez un autre gestionnaire que le collaborateur qui part."),
                 "same_manager",
@@ -1021,8 +975,8 @@ def release_colleague_clients(
             actor=actor,
             action="client.manager_changed",
             client=client,
-            before={"manager": _ref(colleague)},
-            after={"manager": _ref(manager_to)},
+            before={"manager": audit_ref(colleague)},
+            after={"manager": audit_ref(manager_to)},
         )
         for client in managed_clients
     )
@@ -1030,10 +984,10 @@ def release_colleague_clients(
     record_event(
         actor=actor,
         action="colleague.clients_released",
-        before={"colleague": _ref(colleague)},
+        before={"colleague": audit_ref(colleague)},
         after={
-            "owner": _ref(owner_to),
-            "manager": _ref(manager_to),
+            "owner": audit_ref(owner_to),
+            "manager": audit_ref(manager_to),
             "owned": owned,
             "managed": managed,
         },

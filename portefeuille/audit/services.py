@@ -20,10 +20,21 @@ from portefeuille.firms.models import Colleague, Firm
 from .models import AuditEvent
 
 
+def audit_ref(obj: models.Model | None) -> dict[str, Any] | None:
+    """The one way audit parameters name a record: {"id", "name"}, the name kept so the
+    history still reads after a rename or a deletion. A contact is named by its id only:
+    what a reader may know of it is decided when the event is read (docs/history.md)."""
+    if obj is None:
+        return None
+    if isinstance(obj, Contact):
+        return {"id": obj.pk}
+    return {"id": obj.pk, "name": str(obj)}
+
+
 def json_safe(value: Any) -> Any:
     """A copy of `value` that JSONField stores the same on SQLite and PostgreSQL.
 
-    Model instances become {"id", "name"} (names are kept so history survives deletions),
+    Model instances become references (`audit_ref`),
     lazy translations are rendered, dates become ISO strings, sets become sorted lists.
     """
     if value is None or isinstance(value, bool | int | float | str):
@@ -33,7 +44,7 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return json_safe(value.value)
     if isinstance(value, models.Model):
-        return {"id": value.pk, "name": str(value)}
+        return audit_ref(value)
     if isinstance(value, Mapping):
         return {str(key): json_safe(item) for key, item in value.items()}
     if isinstance(value, set | frozenset):

@@ -44,7 +44,7 @@ from typing import IO, Any
 
 import filetype
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import Storage
 from django.db import transaction
@@ -54,6 +54,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portefeuille.access import rules
+from portefeuille.access.guards import require_level
 from portefeuille.access.rules import Level
 from portefeuille.audit.services import record_event
 from portefeuille.firms.models import Colleague
@@ -521,13 +522,6 @@ def visible_documents(actor: Colleague, client: Contact | None = None) -> QueryS
 # ---------------------------------------------------------------------------------------
 
 
-def require_full_access(actor: Colleague, client: Contact) -> None:
-    if rules.level(actor, client) < Level.FULL:
-        raise PermissionDenied(
-            _("Il faut un accès complet à ce client pour modifier ses notes et documents.")
-        )
-
-
 def _storage_name(content_type: str) -> str:
     extension = ALLOWED_TYPES[content_type][1]
     return f"{uuid.uuid4().hex}.{extension}"
@@ -582,7 +576,7 @@ def upload_document(
 ) -> Document:
     """Keeps an uploaded file on the client. Refused (nothing stored) when too large or of a
     type not on the allow-list; `name` is the file's original name."""
-    require_full_access(actor, client)
+    require_level(actor, client, Level.FULL)
     content_type = check_upload(file, size=size)
     shown = clean_name(name) or _("Document")
     with removing_files_on_error() as stored, transaction.atomic():
@@ -605,7 +599,7 @@ def upload_document(
 
 
 def rename_document(*, actor: Colleague, document: Document, name: str) -> Document:
-    require_full_access(actor, document.client)
+    require_level(actor, document.client, Level.FULL)
     new_name = clean_name(name)
     if not new_name:
         raise ValidationError(
@@ -629,7 +623,7 @@ def rename_document(*, actor: Colleague, document: Document, name: str) -> Docum
 
 
 def delete_document(*, actor: Colleague, document: Document) -> None:
-    require_full_access(actor, document.client)
+    require_level(actor, document.client, Level.FULL)
     storage = document.file.storage
     stored = document.file.name or ""
     with transaction.atomic():

@@ -49,10 +49,12 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 from PIL import Image, UnidentifiedImageError
 
+from portefeuille.access.guards import lock_client
 from portefeuille.access.models import OwnerEntry
 from portefeuille.access.rules import Level, can_edit_team, level
-from portefeuille.access.services import UNSET, StaleVersionError, _Unset, create_client
-from portefeuille.audit.services import record_event
+from portefeuille.access.services import UNSET, _Unset, create_client
+from portefeuille.audit.services import audit_ref, record_event
+from portefeuille.firms.guards import check_version, field_error, require_active
 from portefeuille.firms.models import Colleague, ContactType
 
 from . import validators
@@ -143,48 +145,14 @@ class _Errors:
             raise ValidationError(self.by_field)
 
 
-def _invalid(field: str, message: str, code: str = "invalid") -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _ref(obj: models.Model | None) -> dict[str, Any] | None:
-    return None if obj is None else {"id": obj.pk, "name": str(obj)}
-
-
 # ---------------------------------------------------------------------------------------
 # Permission checks.
 # ---------------------------------------------------------------------------------------
 
 
-def _require_active(actor: Colleague) -> None:
-    if not actor.is_active:
-        raise PermissionDenied(_("Votre compte est désactivé."))
-
-
-def _editable(actor: Colleague, contact: Contact) -> Contact:
-    """The contact's row, locked until the end of the transaction, if the actor may change
-    it (full access). Not seen at all: 404; seen by name only: PermissionDenied."""
-    _require_active(actor)
-    # SECURITY: another firm's contact must look exactly like an unknown id.
-    if contact.firm_id != actor.firm_id:
-        raise Http404
-    locked = Contact.objects.select_for_update().filter(pk=contact.pk, firm_id=actor.firm_id)
-    found = locked.first()
-    if found is None:
-        raise Http404
-    seen = level(actor, found)
-    if seen == Level.NONE:
-        raise Http404
-    if seen < Level.FULL:
-        raise PermissionDenied(
-            _("Vous ne voyez que le nom de ce contact : vous ne pouvez pas le modifier.")
-        )
-    return found
-
-
 def _unknown(field: str, pk: object) -> ValidationError:
     # The API's message for an unknown id: a hidden contact must read exactly the same.
-    return _invalid(field, _("Identifiant inconnu : %(id)s.") % {"id": pk}, "unknown_id")
+    return field_error(field, _("Identifiant inconnu : %(id)s.") % {"id": pk}, "unknown_id")
 
 
 def _linkable(actor: Colleague, other: Contact, field: str, kinds: Iterable[str]) -> Contact:
@@ -205,7 +173,7 @@ def _linkable(actor: Colleague, other: Contact, field: str, kinds: Iterable[str]
     allowed = tuple(kinds)
     if locked.kind not in allowed:
         labels = ", ".join(str(Kind(kind).label).lower() for kind in allowed)
-        raise _invalid(
+        raise field_error(
             field,
             _("« %(name)s » n'est pas du bon genre : attendu %(kinds)s.")
             % {"name": locked.display_name, "kinds": labels},
@@ -224,17 +192,6 @@ def _sync(original: Contact, locked: Contact) -> None:
     """Copies the locked row's state back onto the caller's instance."""
     for field in locked._meta.concrete_fields:
         setattr(original, field.attname, getattr(locked, field.attname))
-
-
-def _check_version(locked: Contact, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != locked.version:
-        raise StaleVersionError(
-            _(
-                "Ce client a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert. "
-                "Rechargez la page pour voir ses modifications."
-            ),
-            code="stale",
-        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -437,17 +394,11 @@ def _clean_values(
     return cleaned
 
 
-def _contact_ref(contact: Contact | None) -> dict[str, Any] | None:
-    # SECURITY: history entries are read by colleagues who may not see the other contact
-    # (hidden, or private): another contact is named by its id only, never by its name.
-    return None if contact is None else {"id": contact.pk}
-
-
 def _audit_value(value: Any) -> Any:
     if isinstance(value, Contact):
-        return _contact_ref(value)
+        return audit_ref(value)
     if isinstance(value, models.Model):
-        return _ref(value)
+        return audit_ref(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value) if value is not None and not isinstance(value, bool | int) else value
@@ -579,7 +530,7 @@ def create_person(
 ) -> Contact:
     """Creates a person, optionally linked by a card (with `role`) to an existing
     `organization` or to a new one named `new_organization_name`."""
-    _require_active(actor)
+    require_active(actor)
     errors = _Errors()
     draft = Contact(firm_id=actor.firm_id, kind=Kind.PERSON)
     values = _base_values(
@@ -653,7 +604,7 @@ def create_organization(
 ) -> Contact:
     """Creates an organization, optionally with an existing or a new primary contact
     (linked by a card with `primary_contact_role`)."""
-    _require_active(actor)
+    require_active(actor)
     errors = _Errors()
     draft = Contact(firm_id=actor.firm_id, kind=Kind.ORGANIZATION)
     values = _base_values(
@@ -736,7 +687,7 @@ def create_client_group(
     members: Sequence[Contact] = (),
 ) -> Contact:
     """Creates a client group with its first members (persons and organizations)."""
-    _require_active(actor)
+    require_active(actor)
     errors = _Errors()
     draft = Contact(firm_id=actor.firm_id, kind=Kind.CLIENT_GROUP)
     cleaned = _clean_values(
@@ -799,10 +750,10 @@ def update_contact(
     """Changes a contact's basics and accounting details (only the fields given); anyone
     with full access may. The kind never changes. A stale `expected_version` is refused
     with StaleVersionError and changes nothing."""
-    locked = _editable(actor, contact)
-    _check_version(locked, expected_version)
+    locked = lock_client(actor, contact)
+    check_version(locked, expected_version)
     if not isinstance(kind, _Unset) and kind != locked.kind:
-        raise _invalid(
+        raise field_error(
             "kind",
             _(
                 "Le genre d'un contact (personne, organisation, groupe) ne change pas "
@@ -887,15 +838,15 @@ def _clean_email(
 ) -> str:
     clean = (address or "").strip().lower()
     if not clean:
-        raise _invalid(field, _("Saisissez une adresse e-mail."), "required")
+        raise field_error(field, _("Saisissez une adresse e-mail."), "required")
     try:
         validate_email(clean)
     except ValidationError:
-        raise _invalid(
+        raise field_error(
             field, _("Adresse e-mail invalide : « %(value)s ».") % {"value": clean}, "invalid_email"
         ) from None
     if len(clean) > _field_max(EmailAddress, "address", 254):
-        raise _invalid(field, _("Adresse e-mail trop longue."), "max_length")
+        raise field_error(field, _("Adresse e-mail trop longue."), "max_length")
     used = EmailAddress.objects.filter(firm_id=actor.firm_id, address=clean).select_related(
         "contact"
     )
@@ -919,13 +870,13 @@ def _clean_email(
             message = _(
                 "L'adresse %(address)s est déjà utilisée par un autre contact du cabinet."
             ) % {"address": clean}
-    raise _invalid(field, message, "email_taken")
+    raise field_error(field, message, "email_taken")
 
 
 def _clean_label(label: str, field: str = "label") -> str:
     text = " ".join((label or "").split())
     if len(text) > 50:
-        raise _invalid(field, _("%(max)s caractères au plus.") % {"max": 50}, "max_length")
+        raise field_error(field, _("%(max)s caractères au plus.") % {"max": 50}, "max_length")
     return text
 
 
@@ -939,7 +890,7 @@ def _detail_event(actor: Colleague, contact: Contact, action: str, **data: Any) 
 
 
 def _race_lost(field: str, message: str) -> ValidationError:
-    return _invalid(field, message, "concurrent_write")
+    return field_error(field, message, "concurrent_write")
 
 
 def _email_race(address: str, field: str) -> ValidationError:
@@ -1004,12 +955,12 @@ def _detail_row(actor: Colleague, row: Any) -> Contact:
     """The locked contact of a detail row the actor wants to change."""
     if row.firm_id != actor.firm_id:
         raise Http404
-    return _editable(actor, row.contact)
+    return lock_client(actor, row.contact)
 
 
 @transaction.atomic
 def add_email(*, actor: Colleague, contact: Contact, address: str, label: str = "") -> EmailAddress:
-    locked = _editable(actor, contact)
+    locked = lock_client(actor, contact)
     errors = _Errors()
     clean = ""
     try:
@@ -1075,7 +1026,7 @@ def remove_email(*, actor: Colleague, email: EmailAddress) -> None:
 
 @transaction.atomic
 def add_phone(*, actor: Colleague, contact: Contact, number: str, label: str = "") -> PhoneNumber:
-    locked = _editable(actor, contact)
+    locked = lock_client(actor, contact)
     errors = _Errors()
     clean = ""
     try:
@@ -1183,7 +1134,7 @@ def add_address(
     region: str = "",
     label: str = "",
 ) -> PostalAddress:
-    locked = _editable(actor, contact)
+    locked = lock_client(actor, contact)
     cleaned = _clean_address(
         {
             "street": street,
@@ -1274,7 +1225,7 @@ def _clean_handle(network: str | _Unset, handle: str | _Unset) -> dict[str, str]
 def add_social_handle(
     *, actor: Colleague, contact: Contact, network: str, handle: str, label: str = ""
 ) -> SocialHandle:
-    locked = _editable(actor, contact)
+    locked = lock_client(actor, contact)
     cleaned = _clean_handle(network, handle)
     row = SocialHandle.objects.create(
         firm_id=actor.firm_id,
@@ -1352,8 +1303,8 @@ def _card_events(
 ) -> None:
     ref = {
         "id": card.pk,
-        "person": _contact_ref(card.person),
-        "organization": _contact_ref(card.organization),
+        "person": audit_ref(card.person),
+        "organization": audit_ref(card.organization),
     }
     for client in (card.person, card.organization):
         record_event(
@@ -1398,11 +1349,11 @@ def add_card(
     *, actor: Colleague, person: Contact, organization: Contact, role: str = ""
 ) -> ContactCard:
     """Links a person to an organization with a role. Needs full access to both."""
-    _require_active(actor)
+    require_active(actor)
     if person.firm_id != actor.firm_id or organization.firm_id != actor.firm_id:
         raise Http404
     if person.pk == organization.pk:
-        raise _invalid("organization", _("Un contact ne peut pas être lié à lui-même."), "self")
+        raise field_error("organization", _("Un contact ne peut pas être lié à lui-même."), "self")
     # The kind never changes, so the instances given tell it; check before locking.
     for field, contact, kind in (
         ("person", person, Kind.PERSON),
@@ -1427,7 +1378,7 @@ def add_card(
 def _locked_card(actor: Colleague, card: ContactCard) -> ContactCard:
     if card.firm_id != actor.firm_id:
         raise Http404
-    _require_active(actor)
+    require_active(actor)
     found = ContactCard.objects.select_related("person", "organization").filter(pk=card.pk).first()
     if found is None:
         raise Http404
@@ -1513,8 +1464,8 @@ def _create_membership(actor: Colleague, group: Contact, member: Contact) -> Gro
     data = {
         "membership": {
             "id": membership.pk,
-            "group": _contact_ref(group),
-            "member": _contact_ref(member),
+            "group": audit_ref(group),
+            "member": audit_ref(member),
         }
     }
     for client in (group, member):
@@ -1527,9 +1478,9 @@ def add_group_members(
     *, actor: Colleague, group: Contact, members: Sequence[Contact]
 ) -> list[GroupMembership]:
     """Adds persons and organizations to a client group; one refusal and none is added."""
-    locked = _editable(actor, group)
+    locked = lock_client(actor, group)
     if locked.kind != Kind.CLIENT_GROUP:
-        raise _invalid("group", _("Seul un groupe de clients a des membres."), "not_a_group")
+        raise field_error("group", _("Seul un groupe de clients a des membres."), "not_a_group")
     errors = _Errors()
     if not members:
         errors.add("members", _("Choisissez au moins un contact."), "required")
@@ -1540,11 +1491,11 @@ def add_group_members(
 
 @transaction.atomic
 def remove_group_member(*, actor: Colleague, group: Contact, member: Contact) -> None:
-    locked = _editable(actor, group)
+    locked = lock_client(actor, group)
     other = _linkable(actor, member, "member", [Kind.PERSON, Kind.ORGANIZATION])
     membership = GroupMembership.objects.filter(group=locked, member=other).first()
     if membership is None:
-        raise _invalid(
+        raise field_error(
             "member",
             _("« %(name)s » n'est pas membre de ce groupe.") % {"name": other.display_name},
             "not_member",
@@ -1552,8 +1503,8 @@ def remove_group_member(*, actor: Colleague, group: Contact, member: Contact) ->
     data = {
         "membership": {
             "id": membership.pk,
-            "group": _contact_ref(locked),
-            "member": _contact_ref(other),
+            "group": audit_ref(locked),
+            "member": audit_ref(other),
         }
     }
     for client in (locked, other):
@@ -1571,9 +1522,9 @@ def join_groups(
     *, actor: Colleague, contact: Contact, groups: Sequence[Contact]
 ) -> list[GroupMembership]:
     """Adds a person or organization to existing client groups; one refusal and none."""
-    locked = _editable(actor, contact)
+    locked = lock_client(actor, contact)
     if locked.kind == Kind.CLIENT_GROUP:
-        raise _invalid(
+        raise field_error(
             "groups",
             _("Un groupe de clients ne peut pas être membre d'un autre groupe."),
             "group_in_group",
@@ -1612,7 +1563,7 @@ def join_groups(
 def _checked_image(image: File[Any]) -> tuple[bytes, str]:
     size = image.size or 0
     if size > AVATAR_MAX_BYTES:
-        raise _invalid(
+        raise field_error(
             "avatar",
             _("Image trop lourde : %(max)s Mo au plus.")
             % {"max": AVATAR_MAX_BYTES // (1024 * 1024)},
@@ -1621,18 +1572,18 @@ def _checked_image(image: File[Any]) -> tuple[bytes, str]:
     image.seek(0)
     data = image.read(AVATAR_MAX_BYTES + 1)
     if len(data) > AVATAR_MAX_BYTES:
-        raise _invalid(
+        raise field_error(
             "avatar",
             _("Image trop lourde : %(max)s Mo au plus.")
             % {"max": AVATAR_MAX_BYTES // (1024 * 1024)},
             "too_large",
         )
-    not_an_image = _invalid(
+    not_an_image = field_error(
         "avatar",
         _("Ce fichier n'est pas une image JPEG, PNG, GIF ou WebP lisible."),
         "not_an_image",
     )
-    too_many_pixels = _invalid(
+    too_many_pixels = field_error(
         "avatar",
         _("Image trop grande : %(max)s pixels de côté au plus.") % {"max": AVATAR_MAX_PIXELS},
         "too_many_pixels",
@@ -1661,7 +1612,7 @@ def _checked_image(image: File[Any]) -> tuple[bytes, str]:
 def set_avatar(*, actor: Colleague, contact: Contact, image: File[Any] | None) -> Contact:
     """Replaces the contact's avatar (None removes it). The image is checked by its content
     (Pillow), never by its name, and the old file is deleted once the change is committed."""
-    locked = _editable(actor, contact)
+    locked = lock_client(actor, contact)
     old = locked.avatar.name if locked.avatar else ""
     if image is None:
         if not old:

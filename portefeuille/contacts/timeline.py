@@ -53,6 +53,8 @@ from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 from ninja.errors import ValidationError as NinjaValidationError
 
+from portefeuille.access.guards import require_level
+from portefeuille.access.rules import Level
 from portefeuille.api import pagination
 from portefeuille.audit.models import AuditEvent
 from portefeuille.audit.queries import readable_events
@@ -303,7 +305,7 @@ def _clean_note(body: str) -> str:
 
 
 def add_note(*, actor: Colleague, client: Contact, body: str) -> TimelineItem:
-    documents.require_full_access(actor, client)
+    require_level(actor, client, Level.FULL)
     body = _clean_note(body)
     now = timezone.now()
     with transaction.atomic():
@@ -328,7 +330,7 @@ def add_note(*, actor: Colleague, client: Contact, body: str) -> TimelineItem:
 
 
 def edit_note(*, actor: Colleague, note: TimelineItem, body: str) -> TimelineItem:
-    documents.require_full_access(actor, note.client)
+    require_level(actor, note.client, Level.FULL)
     if note.kind != TimelineItem.Kind.NOTE:
         raise PermissionDenied(_("Seules les notes peuvent être modifiées."))
     body = _clean_note(body)
@@ -353,7 +355,7 @@ def delete_item(*, actor: Colleague, item: TimelineItem) -> None:
     """Deletes a note or a logged e-mail. The attachments of an e-mail stay as documents,
     unless the person's communication is not shared: then they go with it, since once
     detached from their e-mail nothing would keep them from every colleague."""
-    documents.require_full_access(actor, item.client)
+    require_level(actor, item.client, Level.FULL)
     with transaction.atomic():
         if item.kind == TimelineItem.Kind.EMAIL and not item.client.share_communication:
             for attachment in list(item.attachments.all()):
@@ -543,7 +545,7 @@ class LoggedEmail:
 
 def log_email(*, actor: Colleague, client: Contact, file: IO[bytes], size: int) -> LoggedEmail:
     """Logs an uploaded .eml on the client's timeline, its attachments as documents."""
-    documents.require_full_access(actor, client)
+    require_level(actor, client, Level.FULL)
     limit = documents.max_upload_bytes()
     if size > limit:
         raise ValidationError(

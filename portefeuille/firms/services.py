@@ -48,8 +48,9 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portefeuille.access.models import OwnerEntry
-from portefeuille.audit.services import record_event
+from portefeuille.audit.services import audit_ref, record_event
 
+from .guards import field_error, require_active, require_admin, same_firm
 from .models import (
     Colleague,
     ContactType,
@@ -150,39 +151,13 @@ def seed_firm_defaults(firm: Firm) -> None:
 # ---------------------------------------------------------------------------------------
 
 
-def _ref(obj: models.Model | None) -> dict[str, Any] | None:
-    return None if obj is None else {"id": obj.pk, "name": str(obj)}
-
-
-def _invalid(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _require_active(actor: Colleague) -> None:
-    if not actor.is_active:
-        raise PermissionDenied(gettext("Votre compte est désactivé."))
-
-
-def _require_admin(actor: Colleague) -> None:
-    _require_active(actor)
-    if not actor.is_admin:
-        raise PermissionDenied(gettext("Cette action est réservée aux administrateurs."))
-
-
-def _same_firm(actor: Colleague, *objects: models.Model | None) -> None:
-    # SECURITY: an object of another firm must look exactly like an unknown id.
-    for obj in objects:
-        if obj is not None and getattr(obj, "firm_id", None) != actor.firm_id:
-            raise Http404
-
-
 def _lock_firm(actor: Colleague) -> Firm:
     """The actor's firm row, locked: serialises changes to the set of active admins."""
     return Firm.objects.select_for_update().get(pk=actor.firm_id)
 
 
 def _lock_colleague(actor: Colleague, colleague: Colleague) -> Colleague:
-    _same_firm(actor, colleague)
+    same_firm(actor, colleague)
     try:
         return Colleague.objects.select_for_update().get(pk=colleague.pk, firm_id=actor.firm_id)
     except Colleague.DoesNotExist:
@@ -192,9 +167,9 @@ def _lock_colleague(actor: Colleague, colleague: Colleague) -> Colleague:
 def _clean_text(value: str | None, field: str, max_length: int, *, required: bool) -> str:
     text = " ".join((value or "").split())
     if required and not text:
-        raise _invalid(field, gettext("Ce champ est obligatoire."), "required")
+        raise field_error(field, gettext("Ce champ est obligatoire."), "required")
     if len(text) > max_length:
-        raise _invalid(
+        raise field_error(
             field,
             gettext("%(max)s caractères au plus.") % {"max": max_length},
             "max_length",
@@ -209,15 +184,15 @@ def _max_length(model: type[models.Model], field: str) -> int:
 def _clean_email(value: str | None, field: str = "email") -> str:
     email = (value or "").strip().lower()
     if not email:
-        raise _invalid(field, gettext("Ce champ est obligatoire."), "required")
+        raise field_error(field, gettext("Ce champ est obligatoire."), "required")
     try:
         validate_email(email)
     except ValidationError:
-        raise _invalid(
+        raise field_error(
             field, gettext("Saisissez une adresse e-mail valide."), "invalid_email"
         ) from None
     if len(email) > _max_length(Colleague, "email"):
-        raise _invalid(field, gettext("Cette adresse e-mail est trop longue."), "max_length")
+        raise field_error(field, gettext("Cette adresse e-mail est trop longue."), "max_length")
     return email
 
 
@@ -228,7 +203,7 @@ def _email_taken(email: str, *, exclude: Colleague | None = None) -> ValidationE
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
     if others.exists():
-        return _invalid(
+        return field_error(
             "email",
             gettext("Cette adresse e-mail est déjà utilisée par un autre collaborateur."),
             "duplicate_email",
@@ -248,7 +223,7 @@ def _name_taken(names: Iterable[str], name: str) -> bool:
 
 def _check_choice(value: str, choices: Iterable[str], field: str) -> str:
     if value not in set(choices):
-        raise _invalid(
+        raise field_error(
             field,
             gettext("Choix non valide : %(value)s.") % {"value": value},
             "invalid_choice",
@@ -290,7 +265,7 @@ def _refuse_last_admin(colleague: Colleague, field: str | None = None) -> None:
             "nommez d'abord un autre administrateur."
         )
         if field:
-            raise _invalid(field, message, "last_admin")
+            raise field_error(field, message, "last_admin")
         raise ValidationError(message, code="last_admin")
 
 
@@ -323,7 +298,7 @@ def create_colleague(
     language (`language`, else the site's) brings a link to choose their password. With
     neither, they can still use "forgotten password" on the sign-in page.
     """
-    _require_admin(actor)
+    require_admin(actor)
     errors: dict[str, list[ValidationError]] = {}
     values: dict[str, Any] = {}
     checks: list[tuple[str, Any]] = [
@@ -361,7 +336,7 @@ def create_colleague(
             colleague.save(force_insert=True)
     except IntegrityError:
         # Two admins creating the same address at once: the database kept one.
-        raise _email_taken(colleague.email) or _invalid(
+        raise _email_taken(colleague.email) or field_error(
             "email", gettext("Cette adresse e-mail est déjà utilisée."), "duplicate_email"
         ) from None
     record_event(
@@ -378,7 +353,7 @@ def _queue_invitation(actor: Colleague, colleague: Colleague) -> None:
     record_event(
         actor=actor,
         action="colleague.invited",
-        after={"colleague": _ref(colleague), "email": colleague.email},
+        after={"colleague": audit_ref(colleague), "email": colleague.email},
     )
     # Queued once the colleague row is committed, so the worker can read it.
     transaction.on_commit(
@@ -389,7 +364,7 @@ def _queue_invitation(actor: Colleague, colleague: Colleague) -> None:
 @transaction.atomic
 def send_colleague_invitation(*, actor: Colleague, colleague: Colleague) -> None:
     """Sends (again) the e-mail that lets a colleague choose their password (admins only)."""
-    _require_admin(actor)
+    require_admin(actor)
     locked = _lock_colleague(actor, colleague)
     if not locked.is_active:
         raise ValidationError(
@@ -417,8 +392,8 @@ def update_colleague(
     Admins change anyone of their firm; a colleague changes their own names and language
     only. The last active admin cannot be made staff.
     """
-    _require_active(actor)
-    _same_firm(actor, colleague)
+    require_active(actor)
+    same_firm(actor, colleague)
     is_self = actor.pk == colleague.pk
     if not actor.is_admin:
         if not is_self:
@@ -476,7 +451,7 @@ def update_colleague(
         with transaction.atomic():
             locked.save(update_fields=list(changes))
     except IntegrityError:
-        raise _invalid(
+        raise field_error(
             "email",
             gettext("Cette adresse e-mail est déjà utilisée par un autre collaborateur."),
             "duplicate_email",
@@ -486,7 +461,7 @@ def update_colleague(
     record_event(
         actor=actor,
         action="colleague.updated",
-        before={"colleague": _ref(locked), **{field: before[field] for field in changes}},
+        before={"colleague": audit_ref(locked), **{field: before[field] for field in changes}},
         after={field: changes[field] for field in changes},
     )
     return locked
@@ -521,7 +496,7 @@ def deactivate_colleague(
     With `reassign_clients`, the clients they own go to `owner_to` and those they manage
     to `manager_to` (None: nobody) first, in the same transaction.
     """
-    _require_admin(actor)
+    require_admin(actor)
     _lock_firm(actor)
     locked = _lock_colleague(actor, colleague)
     _refuse_self(actor, locked, gettext("Vous ne pouvez pas désactiver votre propre compte."))
@@ -548,7 +523,7 @@ def deactivate_colleague(
     record_event(
         actor=actor,
         action="colleague.deactivated",
-        before={"colleague": _ref(locked), "is_active": True},
+        before={"colleague": audit_ref(locked), "is_active": True},
         after={"is_active": False, "tokens_revoked": revoked},
     )
     return locked
@@ -557,7 +532,7 @@ def deactivate_colleague(
 @transaction.atomic
 def reactivate_colleague(*, actor: Colleague, colleague: Colleague) -> Colleague:
     """Lets a deactivated colleague sign in again (admins only). Revoked tokens stay revoked."""
-    _require_admin(actor)
+    require_admin(actor)
     locked = _lock_colleague(actor, colleague)
     if locked.is_active:
         raise ValidationError(
@@ -570,7 +545,7 @@ def reactivate_colleague(*, actor: Colleague, colleague: Colleague) -> Colleague
     record_event(
         actor=actor,
         action="colleague.reactivated",
-        before={"colleague": _ref(locked), "is_active": False},
+        before={"colleague": audit_ref(locked), "is_active": False},
         after={"is_active": True},
     )
     return locked
@@ -590,7 +565,7 @@ def delete_colleague(
     Their team memberships, client-team places, grants and tokens go with them; with
     `reassign_clients`, their clients are handed over first, as for deactivation.
     """
-    _require_admin(actor)
+    require_admin(actor)
     _lock_firm(actor)
     locked = _lock_colleague(actor, colleague)
     _refuse_self(actor, locked, gettext("Vous ne pouvez pas supprimer votre propre compte."))
@@ -600,7 +575,7 @@ def delete_colleague(
     record_event(
         actor=actor,
         action="colleague.deleted",
-        before={"colleague": _ref(locked), **_colleague_snapshot(locked)},
+        before={"colleague": audit_ref(locked), **_colleague_snapshot(locked)},
     )
     locked.delete()
 
@@ -616,7 +591,7 @@ def _clean_team_name(actor: Colleague, name: str, *, exclude: Team | None = None
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
     if _name_taken(others.values_list("name", flat=True), cleaned):
-        raise _invalid(
+        raise field_error(
             "name",
             gettext("Une équipe porte déjà le nom « %(name)s ».") % {"name": cleaned},
             "duplicate_name",
@@ -631,9 +606,9 @@ def _clean_members(
     chosen: dict[int, Colleague] = {}
     for member in members:
         if not isinstance(member, Colleague) or member.firm_id != actor.firm_id:
-            raise _invalid("members", gettext("Collaborateur inconnu."), "unknown_colleague")
+            raise field_error("members", gettext("Collaborateur inconnu."), "unknown_colleague")
         if not member.is_active and member.pk not in already:
-            raise _invalid(
+            raise field_error(
                 "members",
                 gettext("%(name)s est désactivé : choisissez un collaborateur actif.")
                 % {"name": member.full_name},
@@ -644,7 +619,7 @@ def _clean_members(
 
 
 def _lock_team(actor: Colleague, team: Team) -> Team:
-    _same_firm(actor, team)
+    same_firm(actor, team)
     try:
         return Team.objects.select_for_update().get(pk=team.pk, firm_id=actor.firm_id)
     except Team.DoesNotExist:
@@ -659,7 +634,7 @@ def _save_team(team: Team, *, fields: list[str] | None = None) -> None:
             else:
                 team.save(update_fields=fields)
     except IntegrityError:
-        raise _invalid(
+        raise field_error(
             "name",
             gettext("Une équipe porte déjà le nom « %(name)s ».") % {"name": team.name},
             "duplicate_name",
@@ -667,13 +642,13 @@ def _save_team(team: Team, *, fields: list[str] | None = None) -> None:
 
 
 def _member_refs(members: Iterable[Colleague]) -> list[dict[str, Any] | None]:
-    return [_ref(member) for member in members]
+    return [audit_ref(member) for member in members]
 
 
 @transaction.atomic
 def create_team(*, actor: Colleague, name: str, members: Iterable[Colleague] = ()) -> Team:
     """Creates a team of active colleagues (admins only)."""
-    _require_admin(actor)
+    require_admin(actor)
     cleaned = _clean_team_name(actor, name)
     chosen = _clean_members(actor, members)
     team = Team(firm_id=actor.firm_id, name=cleaned)
@@ -684,14 +659,14 @@ def create_team(*, actor: Colleague, name: str, members: Iterable[Colleague] = (
     record_event(
         actor=actor,
         action="team.created",
-        after={"team": _ref(team), "members": _member_refs(chosen)},
+        after={"team": audit_ref(team), "members": _member_refs(chosen)},
     )
     return team
 
 
 @transaction.atomic
 def rename_team(*, actor: Colleague, team: Team, name: str) -> Team:
-    _require_admin(actor)
+    require_admin(actor)
     locked = _lock_team(actor, team)
     cleaned = _clean_team_name(actor, name, exclude=locked)
     if cleaned == locked.name:
@@ -744,13 +719,13 @@ def update_team(
 def delete_team(*, actor: Colleague, team: Team) -> None:
     """Deletes a team (admins only); its places on client teams, grants and portfolio
     staffing go with it, so the access they gave ends."""
-    _require_admin(actor)
+    require_admin(actor)
     locked = _lock_team(actor, team)
     members = list(locked.members.all())
     record_event(
         actor=actor,
         action="team.deleted",
-        before={"team": _ref(locked), "members": _member_refs(members)},
+        before={"team": audit_ref(locked), "members": _member_refs(members)},
     )
     locked.delete()
 
@@ -761,8 +736,8 @@ def _record_members_change(
     record_event(
         actor=actor,
         action="team.members_changed",
-        before={"team": _ref(team), "removed": _member_refs(removed)},
-        after={"team": _ref(team), "added": _member_refs(added)},
+        before={"team": audit_ref(team), "removed": _member_refs(removed)},
+        after={"team": audit_ref(team), "added": _member_refs(added)},
     )
 
 
@@ -770,7 +745,7 @@ def _record_members_change(
 def set_team_members(*, actor: Colleague, team: Team, members: Iterable[Colleague]) -> Team:
     """Makes `members` the team's active members (admins only). Deactivated members stay
     unless removed with `remove_team_member`."""
-    _require_admin(actor)
+    require_admin(actor)
     locked = _lock_team(actor, team)
     current = {member.pk: member for member in locked.members.all()}
     chosen = _clean_members(actor, members, already=set(current))
@@ -791,11 +766,11 @@ def set_team_members(*, actor: Colleague, team: Team, members: Iterable[Colleagu
 
 @transaction.atomic
 def add_team_member(*, actor: Colleague, team: Team, colleague: Colleague) -> Team:
-    _require_admin(actor)
+    require_admin(actor)
     locked = _lock_team(actor, team)
     (member,) = _clean_members(actor, [colleague])
     if TeamMembership.objects.filter(team=locked, colleague=member).exists():
-        raise _invalid(
+        raise field_error(
             "members",
             gettext("%(name)s est déjà membre de cette équipe.") % {"name": member.full_name},
             "already_member",
@@ -807,13 +782,13 @@ def add_team_member(*, actor: Colleague, team: Team, colleague: Colleague) -> Te
 
 @transaction.atomic
 def remove_team_member(*, actor: Colleague, team: Team, colleague: Colleague) -> Team:
-    _require_admin(actor)
+    require_admin(actor)
     locked = _lock_team(actor, team)
     if not isinstance(colleague, Colleague) or colleague.firm_id != actor.firm_id:
-        raise _invalid("members", gettext("Collaborateur inconnu."), "unknown_colleague")
+        raise field_error("members", gettext("Collaborateur inconnu."), "unknown_colleague")
     deleted, _rows = TeamMembership.objects.filter(team=locked, colleague=colleague).delete()
     if not deleted:
-        raise _invalid(
+        raise field_error(
             "members",
             gettext("%(name)s n'est pas membre de cette équipe.") % {"name": colleague.full_name},
             "not_member",
@@ -838,7 +813,7 @@ def update_firm_settings(
     owner_required: bool | None = None,
 ) -> Firm:
     """Changes the firm's general settings (admins only); None leaves a setting as it is."""
-    _require_admin(actor)
+    require_admin(actor)
     firm = _lock_firm(actor)
     errors: dict[str, list[ValidationError]] = {}
     changes: dict[str, Any] = {}
@@ -876,7 +851,7 @@ def update_firm_settings(
     if changes.get("owner_required", firm.owner_required) and not ownership:
         _merge(
             errors,
-            _invalid(
+            field_error(
                 "owner_required",
                 gettext(
                     "Un responsable ne peut être obligatoire que si les responsables clients "
@@ -909,7 +884,7 @@ def update_firm_settings(
 def set_role_slot_titles(*, actor: Colleague, titles: Mapping[int, str]) -> list[RoleSlot]:
     """Titles the firm's custom role slots (admins only); an empty title hides the slot.
     Slots not in `titles` keep their title. Errors are keyed `title_<number>`."""
-    _require_admin(actor)
+    require_admin(actor)
     slots = {
         slot.number: slot
         for slot in RoleSlot.objects.select_for_update().filter(firm_id=actor.firm_id)
@@ -922,7 +897,7 @@ def set_role_slot_titles(*, actor: Colleague, titles: Mapping[int, str]) -> list
         if number not in slots:
             _merge(
                 errors,
-                _invalid(
+                field_error(
                     field,
                     gettext("Le poste n°%(number)s n'existe pas.") % {"number": number},
                     "unknown_slot",
@@ -943,7 +918,7 @@ def set_role_slot_titles(*, actor: Colleague, titles: Mapping[int, str]) -> list
         if key in seen and number in wanted:
             _merge(
                 errors,
-                _invalid(
+                field_error(
                     f"title_{number}",
                     gettext("L'intitulé « %(title)s » est déjà celui du poste n°%(other)s.")
                     % {"title": title, "other": seen[key]},
@@ -979,7 +954,7 @@ def _clean_list_name(
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
     if _name_taken(others.values_list("name", flat=True), cleaned):
-        raise _invalid(
+        raise field_error(
             "name",
             gettext("« %(name)s » existe déjà.") % {"name": cleaned},
             "duplicate_name",
@@ -988,7 +963,7 @@ def _clean_list_name(
 
 
 def _lock_item(actor: Colleague, model: type[NamedModel], item: NamedModel) -> NamedModel:
-    _same_firm(actor, item)
+    same_firm(actor, item)
     try:
         return model.objects.select_for_update().get(pk=item.pk, firm_id=actor.firm_id)
     except model.DoesNotExist:
@@ -1003,7 +978,7 @@ def _save_item(item: models.Model, *, fields: list[str] | None = None) -> None:
             else:
                 item.save(update_fields=fields)
     except IntegrityError:
-        raise _invalid(
+        raise field_error(
             "name",
             gettext("« %(name)s » existe déjà.") % {"name": item.name},  # type: ignore[attr-defined]
             "duplicate_name",
@@ -1028,7 +1003,7 @@ def _usage_count(item: models.Model) -> int:
 def _create_item(
     actor: Colleague, model: type[NamedModel], name: str, action: str, **extra: Any
 ) -> NamedModel:
-    _require_admin(actor)
+    require_admin(actor)
     _lock_firm(actor)
     item = model(
         firm_id=actor.firm_id,
@@ -1040,7 +1015,7 @@ def _create_item(
     record_event(
         actor=actor,
         action=f"{action}.created",
-        after={"item": _ref(item), **extra},
+        after={"item": audit_ref(item), **extra},
     )
     return item
 
@@ -1048,7 +1023,7 @@ def _create_item(
 def _rename_item(
     actor: Colleague, model: type[NamedModel], item: NamedModel, name: str, action: str
 ) -> NamedModel:
-    _require_admin(actor)
+    require_admin(actor)
     locked = _lock_item(actor, model, item)
     cleaned = _clean_list_name(actor, model, name, exclude=locked)
     if cleaned == locked.name:
@@ -1070,7 +1045,7 @@ def _delete_item(
     actor: Colleague, model: type[NamedModel], item: NamedModel, action: str, in_use: str
 ) -> None:
     """Deletes an unused item; `in_use` is the refusal, with %(count)s and %(name)s."""
-    _require_admin(actor)
+    require_admin(actor)
     locked = _lock_item(actor, model, item)
     count = _usage_count(locked)
     if count:
@@ -1078,7 +1053,7 @@ def _delete_item(
     record_event(
         actor=actor,
         action=f"{action}.deleted",
-        before={"item": _ref(locked)},
+        before={"item": audit_ref(locked)},
     )
     locked.delete()
 
@@ -1087,11 +1062,11 @@ def _reorder_items(
     actor: Colleague, model: type[NamedModel], items: Sequence[NamedModel], action: str
 ) -> list[NamedModel]:
     """Puts the firm's items in the given order, which must list each of them once."""
-    _require_admin(actor)
+    require_admin(actor)
     rows = model.objects.select_for_update().filter(firm_id=actor.firm_id)
     current = {item.pk: item for item in rows}
     for item in items:
-        _same_firm(actor, item)
+        same_firm(actor, item)
     wanted = [item.pk for item in items]
     if sorted(wanted) != sorted(current) or len(set(wanted)) != len(wanted):
         raise ValidationError(
@@ -1128,7 +1103,7 @@ def set_contact_type_archive(
     *, actor: Colleague, contact_type: ContactType, is_archive: bool
 ) -> ContactType:
     """Marks a type as the archive (its contacts are hidden from lists unless asked)."""
-    _require_admin(actor)
+    require_admin(actor)
     locked = _lock_item(actor, ContactType, contact_type)
     if locked.is_archive == is_archive:
         return locked
@@ -1138,7 +1113,7 @@ def set_contact_type_archive(
     record_event(
         actor=actor,
         action="contact_type.archive_changed",
-        before={"item": _ref(locked), "is_archive": not is_archive},
+        before={"item": audit_ref(locked), "is_archive": not is_archive},
         after={"is_archive": is_archive},
     )
     return locked
@@ -1147,8 +1122,8 @@ def set_contact_type_archive(
 @transaction.atomic
 def delete_contact_type(*, actor: Colleague, contact_type: ContactType) -> None:
     """Deletes a contact type no contact uses; otherwise says how many do."""
-    _require_admin(actor)
-    _same_firm(actor, contact_type)
+    require_admin(actor)
+    same_firm(actor, contact_type)
     count = contact_type.contacts.count()
     in_use = ngettext(
         "Le type « %(name)s » est utilisé par %(count)s contact : renommez-le, ou donnez "
@@ -1189,8 +1164,8 @@ def _work_in_use(count: int) -> str:
 
 @transaction.atomic
 def delete_work_type(*, actor: Colleague, work_type: WorkType) -> None:
-    _require_admin(actor)
-    _same_firm(actor, work_type)
+    require_admin(actor)
+    same_firm(actor, work_type)
     _delete_item(actor, WorkType, work_type, "work_type", _work_in_use(_usage_count(work_type)))
 
 
@@ -1209,7 +1184,7 @@ def _refuse_last_of_state(actor: Colleague, status: WorkStatus, field: str | Non
             "garde au moins un statut."
         ) % {"name": status.name, "state": status.get_primary_state_display()}
         if field:
-            raise _invalid(field, message, "last_of_state")
+            raise field_error(field, message, "last_of_state")
         raise ValidationError(message, code="last_of_state")
 
 
@@ -1228,7 +1203,7 @@ def update_work_status(
     primary_state: str | None = None,
 ) -> WorkStatus:
     """Renames a status and/or maps it to another primary state (admins only)."""
-    _require_admin(actor)
+    require_admin(actor)
     _lock_firm(actor)
     locked = _lock_item(actor, WorkStatus, work_status)
     if name is not None:
@@ -1245,7 +1220,7 @@ def update_work_status(
             record_event(
                 actor=actor,
                 action="work_status.state_changed",
-                before={"item": _ref(locked), "primary_state": before},
+                before={"item": audit_ref(locked), "primary_state": before},
                 after={"primary_state": state},
             )
     return locked
@@ -1258,7 +1233,7 @@ def rename_work_status(*, actor: Colleague, work_status: WorkStatus, name: str) 
 
 @transaction.atomic
 def delete_work_status(*, actor: Colleague, work_status: WorkStatus) -> None:
-    _require_admin(actor)
+    require_admin(actor)
     _lock_firm(actor)
     locked = _lock_item(actor, WorkStatus, work_status)
     _refuse_last_of_state(actor, locked, None)
@@ -1285,7 +1260,7 @@ def _hash_secret(secret: str) -> str:
 def create_api_token(*, actor: Colleague, name: str) -> tuple[PersonalAccessToken, str]:
     """Creates a token acting as the actor; returns it with its secret, shown only once
     (only a SHA-256 hash is stored). Secret format: `pf_<prefix>_<random>`."""
-    _require_active(actor)
+    require_active(actor)
     cleaned = _clean_text(name, "name", _max_length(PersonalAccessToken, "name"), required=True)
     while True:
         prefix = "".join(secrets.choice(TOKEN_PREFIX_ALPHABET) for _i in range(TOKEN_PREFIX_LENGTH))
@@ -1302,7 +1277,7 @@ def create_api_token(*, actor: Colleague, name: str) -> tuple[PersonalAccessToke
     record_event(
         actor=actor,
         action="api_token.created",
-        after={"token": _ref(token), "prefix": prefix},
+        after={"token": audit_ref(token), "prefix": prefix},
     )
     return token, secret
 
@@ -1310,8 +1285,8 @@ def create_api_token(*, actor: Colleague, name: str) -> tuple[PersonalAccessToke
 @transaction.atomic
 def revoke_api_token(*, actor: Colleague, token: PersonalAccessToken) -> PersonalAccessToken:
     """Revokes a token: its owner may, and so may an admin of the firm. Others get a 404."""
-    _require_active(actor)
-    _same_firm(actor, token)
+    require_active(actor)
+    same_firm(actor, token)
     if token.colleague_id != actor.pk and not actor.is_admin:
         raise Http404
     try:
@@ -1329,7 +1304,7 @@ def revoke_api_token(*, actor: Colleague, token: PersonalAccessToken) -> Persona
     record_event(
         actor=actor,
         action="api_token.revoked",
-        before={"token": _ref(locked), "prefix": locked.prefix},
+        before={"token": audit_ref(locked), "prefix": locked.prefix},
     )
     return locked
 

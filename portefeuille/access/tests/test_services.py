@@ -31,6 +31,7 @@ from portefeuille.access.rules import Level, level, visible_clients
 from portefeuille.access.tests.test_rules import World, build_world
 from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts.models import Contact
+from portefeuille.firms.guards import StaleVersionError
 from portefeuille.firms.models import Colleague, ContactType, Firm, Privacy, RoleSlot
 from portefeuille.testing import factories as f
 from portefeuille.testing.history import sentence
@@ -225,7 +226,7 @@ def test_a_stale_edit_is_refused_and_the_other_change_stays(world: World) -> Non
         lambda: services.update_client(
             actor=alice, client=client, display_name="Second", expected_version=1
         ),
-        services.StaleVersionError,
+        StaleVersionError,
     )
     assert error.code == "stale"  # type: ignore[attr-defined]
     assert fresh(client).display_name == "Premier"

@@ -17,7 +17,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from PIL import Image
 
-from portefeuille.access.services import StaleVersionError
 from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts import services
 from portefeuille.contacts.models import (
@@ -29,6 +28,7 @@ from portefeuille.contacts.models import (
     PostalAddress,
     SocialHandle,
 )
+from portefeuille.firms.guards import StaleVersionError
 from portefeuille.firms.models import Colleague, ContactType, Privacy
 from portefeuille.testing import factories as f
 
