@@ -12,7 +12,7 @@ Named actors of the main firm (`World.actors`):
 - "staff": a typical full-scope colleague (an owner of middling rank, in a few teams);
 - "power": a full-scope colleague in 10 teams and staffing 10 portfolios;
 - "limited": a limited-scope colleague who sees exactly `Shape.limited_visible` clients
-  (about 200 at scale 1), reached through every kind of link of PRODUCT.md §6 rule 3.
+  (about 200 at scale 1), reached through every kind of link of rule 3 of docs/access-rules.md.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Decisions where the spec is silent:
   to name-only clients too (they reveal nothing the name-only row does not show: such a
   row is always private).
 - `role` is either `<slot>:<colleague id>` (that colleague holds that slot) or a colleague
-  id (holds any titled slot). An untitled slot shows nowhere, filters included (PRODUCT.md
+  id (holds any titled slot). An untitled slot shows nowhere, filters included (docs/access-rules.md
   §2): `role=<untitled slot>:<id>` is a 422 that says so, rather than an empty list that
   would read as "nobody holds it". Its holders keep their access, and /access names it.
 - `member` matches direct members and members through a team on the client team.
@@ -155,7 +155,7 @@ def represent(
     `links`: the related contacts the caller may see (contacts.schemas.visible_links),
     computed once per page; looked up for this client alone when not given."""
     if client.access_level < Level.FULL:
-        # SECURITY: the name and nothing else (PRODUCT.md §6); see schemas.ClientName.
+        # SECURITY: the name and nothing else (docs/access-rules.md); see schemas.ClientName.
         return {"id": client.pk, "display_name": client.display_name, "access_level": "name"}
     return {
         "id": client.pk,

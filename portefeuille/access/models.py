@@ -139,7 +139,7 @@ class AccessGrant(FirmScoped):
 
 
 class Portfolio(FirmScoped):
-    """A staffing group (seed 003): everyone staffing it has full access to all its clients."""
+    """A staffing group: everyone staffing it has full access to all its clients."""
 
     name = models.CharField(_("nom"), max_length=200)
     email = models.EmailField(_("e-mail"), blank=True)

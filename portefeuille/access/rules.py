@@ -1,4 +1,4 @@
-"""The access rules of PRODUCT.md §6 — the one door every read of client data goes through.
+"""The access rules of docs/access-rules.md — the one door every read of client data goes through.
 
 For a colleague `u` and a client `c` of the same firm:
 1. `u` inactive → none; 2. admin → full; 3. on `c`'s client team (owner through a roster
@@ -234,7 +234,7 @@ def get_client(
 
 
 def can_edit_team(colleague: Colleague, client: Contact) -> bool:
-    """PRODUCT.md §4: an active admin, or the client's owner (through a roster entry linked
+    """docs/access-rules.md: an active admin, or the client's owner (through a roster entry linked
     to the colleague) or manager, may change its team, privacy and grants."""
     if not colleague.is_active or colleague.firm_id != client.firm_id:
         return False

@@ -1,6 +1,6 @@
 """Every write on clients, client teams, privacy, grants, portfolios and the owner roster.
 
-Each function checks the actor's permission itself (PRODUCT.md §4), validates, writes in
+Each function checks the actor's permission itself (docs/access-rules.md), validates, writes in
 one transaction and records an audit event per change in that same transaction. Objects
 of another firm raise Http404, exactly like unknown ids; a client the actor cannot see at
 all is a 404 too, a client they see but may not change is a PermissionDenied.
@@ -13,7 +13,7 @@ Decisions where the product text is silent:
   privacy and grants only by an admin, the owner or the manager (§4); delete, portfolios
   and the owner roster by admins only.
 - The owner cannot be set while the firm's ownership switch is off (the field is hidden);
-  data set before is kept and still gives access (ACCESS_INTERFACE.md).
+  data set before is kept and still gives access (docs/access-rules.md).
 - Adding a member or a grant that already exists, or removing one that does not, is a
   ValidationError (the screen was stale), not a silent success.
 - A holder cannot be given an untitled role slot; removing the holder of a slot is always
@@ -581,7 +581,7 @@ def revoke_access(
 
 
 # ---------------------------------------------------------------------------------------
-# Portfolios (admins only, seed 003).
+# Portfolios (admins only).
 # ---------------------------------------------------------------------------------------
 
 
@@ -778,7 +778,7 @@ def unstaff_portfolio(
 
 
 # ---------------------------------------------------------------------------------------
-# The owner roster (admins only, seed 002).
+# The owner roster (admins only).
 # ---------------------------------------------------------------------------------------
 
 

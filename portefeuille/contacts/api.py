@@ -241,7 +241,7 @@ def suggestions(request: HttpRequest, query: Query[SuggestionQuery]) -> list[dic
 
 def _suggestion(found: Suggestion) -> dict[str, Any]:
     if found.name_only:
-        # SECURITY: the name and nothing else (PRODUCT.md §6).
+        # SECURITY: the name and nothing else (docs/access-rules.md).
         return {
             "id": found.id,
             "display_name": found.display_name,

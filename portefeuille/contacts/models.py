@@ -201,7 +201,7 @@ class ContactDetail(FirmScoped):
 
 
 class EmailAddress(ContactDetail):
-    """An e-mail address; one address belongs to one contact of the firm (seed 004)."""
+    """An e-mail address; one address belongs to one contact of the firm."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
     address = models.EmailField(_("adresse e-mail"), max_length=254)
@@ -263,7 +263,7 @@ class SocialHandle(ContactDetail):
 
 
 class ContactCard(FirmScoped):
-    """A person linked to an organization, with their role there (seed 004 "fiche de contact")."""
+    """A person linked to an organization, with their role there (« fiche de contact »)."""
 
     person = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="cards")
     organization = models.ForeignKey(

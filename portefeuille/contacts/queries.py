@@ -8,7 +8,7 @@ what the row may not show), and the "inactive hidden" default never looks at the
 name-only row. Such a row's related contacts are not read at all, and a related contact seen
 by name only carries its name without its kind.
 
-An untitled role slot shows nowhere (PRODUCT.md §2): role filters and "Mes contacts" only
+An untitled role slot shows nowhere (docs/access-rules.md): role filters and "Mes contacts" only
 count holders of titled slots. Its holders keep their access all the same (access.rules).
 """
 
@@ -104,9 +104,9 @@ def titled_roles(firm_id: int) -> QuerySet[RoleAssignment]:
 
 def mine_q(colleague: Colleague) -> Q:
     """ "Mes contacts": the colleague owns the client or is on its client team (manager,
-    holder of a titled role, member directly or through a team) — not portfolios or grants
-    (seed 004). The client team shows titled roles only (PRODUCT.md §4), so holding an
-    untitled slot does not make a client "mine" (it still gives access)."""
+     holder of a titled role, member directly or through a team) — not portfolios or grants
+    . The client team shows titled roles only (docs/access-rules.md), so holding an
+     untitled slot does not make a client "mine" (it still gives access)."""
     held = titled_roles(colleague.firm_id).filter(colleague_id=colleague.pk).values("client_id")
     return (
         Q(owner__colleague_id=colleague.pk)
@@ -209,7 +209,7 @@ def annotate_work_counts(
 class RelatedContact:
     pk: int
     name: str
-    kind: str  # "" when seen by name only: the name and nothing else (PRODUCT.md §6)
+    kind: str  # "" when seen by name only: the name and nothing else (docs/access-rules.md)
     level: int  # Level.NAME or Level.FULL; hidden ones never become a RelatedContact
     role: str = ""
     relation: str = ""  # "card", "group", "member"

@@ -294,7 +294,7 @@ class GroupsIn(InputSchema):
 def link(contact: Any) -> dict[str, Any]:
     """A contact annotated with `access_level` (at least NAME), as a ContactLink."""
     if contact.access_level < Level.FULL:
-        # SECURITY: by name only: the name and nothing else (PRODUCT.md §6).
+        # SECURITY: by name only: the name and nothing else (docs/access-rules.md).
         return {"id": contact.pk, "display_name": contact.display_name, "access_level": "name"}
     return {
         "id": contact.pk,

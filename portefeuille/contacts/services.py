@@ -8,7 +8,7 @@ Creation builds on `access.services.create_client`, which decides the privacy, o
 manager defaults (see its docstring).
 
 Decisions where the product text is silent:
-- Anyone with full access to a contact may change its details (CONTACTS.md). A link between
+- Anyone with full access to a contact may change its details. A link between
   two contacts (a card, a group membership, a primary contact) shows on both pages, so it
   needs full access to both: a contact seen by name only cannot be linked or unlinked
   (PermissionDenied naming it), a hidden one is reported exactly like an unknown id.

@@ -35,7 +35,7 @@ PREFIX = 3
 @dataclass(frozen=True)
 class Suggestion:
     id: int
-    kind: str  # "" when name_only: the name and nothing else (PRODUCT.md §6)
+    kind: str  # "" when name_only: the name and nothing else (docs/access-rules.md)
     display_name: str
     name_only: bool
     score: float

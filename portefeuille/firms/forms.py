@@ -99,7 +99,7 @@ class ProfileForm(forms.Form):
 
 
 class ReassignClientsForm(forms.Form):
-    """Where the clients of a colleague who leaves go (PRODUCT.md §2, §4)."""
+    """Where the clients of a colleague who leaves go (docs/access-rules.md)."""
 
     KEEP = "keep"
     REASSIGN = "reassign"

@@ -17,7 +17,8 @@ from django.utils.translation import pgettext_lazy
 
 
 class Privacy(models.TextChoices):
-    """How much a colleague without a personal link to a client sees of it (PRODUCT.md §6)."""
+    """How much a colleague without a personal link to a client sees of it
+    (docs/access-rules.md)."""
 
     PUBLIC = "public", _("Public")
     PRIVATE = "private", _("Privé")

@@ -1,4 +1,4 @@
-"""A reference model of PRODUCT.md §6, in plain Python, for the proof tests.
+"""A reference model of docs/access-rules.md, in plain Python, for the proof tests.
 
 It imports nothing from `portefeuille.access` (neither the rules nor the models): a world is
 a handful of dataclasses keyed by small integers, and `reference_level` reads §6 line by
@@ -171,7 +171,7 @@ def reference_visible(world: World, colleague: int, min_level: int) -> set[int]:
 
 
 def reference_reasons(world: World, colleague: int, client: int) -> Counter[str]:
-    """Why a colleague sees a client, as a multiset of reason kinds (ACCESS_INTERFACE.md):
+    """Why a colleague sees a client, as a multiset of reason kinds (docs/access-rules.md):
     one per link (a colleague in two teams on the client team has two "team" reasons),
     "admin" for admins, "public" for a full-scope colleague (or admin) on a public client,
     "private_name_only" for a name-only view. Empty when the level is NONE."""

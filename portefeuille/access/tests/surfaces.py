@@ -150,7 +150,7 @@ EXTRA_RULE_SURFACES: list[Surface] = [
 # per-pair ones, on the clients of the colleague's own firm only (the cross-firm sweep,
 # test_cross_firm.py, sends every other firm's id to every route).
 API_LEVELS = {"name": int(Level.NAME), "full": int(Level.FULL)}
-# SECURITY: what a name-only API item may carry (PRODUCT.md §6: the name and nothing else);
+# SECURITY: what a name-only API item may carry (docs/access-rules.md: the name and nothing else);
 # an item saying "name" with any other key shows more than the name: INCONSISTENT.
 API_NAME_ONLY_KEYS = frozenset({"id", "display_name", "access_level"})
 API_NAME_ONLY_SUGGESTION_KEYS = API_NAME_ONLY_KEYS | {"score"}
@@ -295,7 +295,7 @@ def _full_only(level: int) -> int:
     return int(Level.FULL) if level == ref.FULL else int(Level.NONE)
 
 
-# --- the contacts pages (issue 4) ----------------------------------------------------------
+# --- the contacts pages ----------------------------------------------------------
 CONTACT_ROW = re.compile(r'<tr class="contact-row">(.*?)</tr>', re.DOTALL)
 CONTACT_LINK = re.compile(r'href="/contacts/(\d+)/"')
 CONTACT_MORE = re.compile(r'<a class="button-secondary more-link" href="(\?[^"]*)"')

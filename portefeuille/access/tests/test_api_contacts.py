@@ -31,7 +31,7 @@ from portefeuille.testing.factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 URL = "/api/v1/contacts"
-# PRODUCT.md §6: the name and nothing else (not the kind, not the privacy it implies).
+# docs/access-rules.md: the name and nothing else (not the kind, not the privacy it implies).
 NAME_ONLY_KEYS = {"id", "display_name", "access_level"}
 
 
@@ -146,7 +146,7 @@ def test_private_client_detail_is_name_only_for_a_full_scope_outsider(
 def test_a_name_only_client_shows_its_name_and_nothing_else_wherever_it_is_listed(
     client: Client, admin: Colleague, staff: Colleague
 ) -> None:
-    # PRODUCT.md §6: by name only, "the name and nothing else" — its kind neither (the
+    # docs/access-rules.md: by name only, "the name and nothing else" — its kind neither (the
     # padlock, here access_level "name", is enough).
     firm = admin.firm
     private = OrganizationFactory.create(
@@ -243,7 +243,7 @@ def test_role_member_and_mine_filters(client: Client, admin: Colleague, staff: C
 def test_an_untitled_role_slot_filters_nothing_but_keeps_its_holders_access(
     client: Client, admin: Colleague, staff: Colleague
 ) -> None:
-    # PRODUCT.md §2: an untitled slot shows nowhere, not in filters; §6 rule 3: its holder
+    # docs/access-rules.md: an untitled slot shows nowhere, not in filters; rule 3: its holder
     # keeps full access, and "who has access" still says why.
     firm = admin.firm
     set_role_slot_titles(actor=admin, titles={3: "Expert-comptable", 4: "Juriste"})

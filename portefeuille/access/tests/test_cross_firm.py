@@ -1,4 +1,4 @@
-"""Cross-firm (issue 3, "Proof" 4): every id of firm B sent to every route and endpoint of
+"""Cross-firm (docs/access-proofs.md): every id of firm B sent to every route and endpoint of
 the application, by an admin of firm A, gets the very same answer as an id that exists
 nowhere — a refusal, never a success, and not one byte that tells the two apart.
 

@@ -1,4 +1,4 @@
-"""The differential proof of PRODUCT.md §6 (issue 3, "Proof" 2).
+"""The differential proof of docs/access-rules.md (docs/access-proofs.md).
 
 Hypothesis draws random worlds (two firms, colleagues of every profile, scope and state,
 teams, an owner roster, portfolios, clients of every kind and privacy with their client

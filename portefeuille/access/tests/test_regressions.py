@@ -62,7 +62,7 @@ def test_the_ownership_switch_off_keeps_the_owner_s_access() -> None:
 
 
 def test_the_holder_of_a_slot_whose_title_was_removed_keeps_access() -> None:
-    # ACCESS_INTERFACE.md: an untitled slot shows nowhere, but its holders keep access.
+    # docs/access-rules.md: an untitled slot shows nowhere, but its holders keep access.
     assert_agrees(
         ref.World(
             firms=[ref.FirmSettings(role_titles={}), ref.FirmSettings()],

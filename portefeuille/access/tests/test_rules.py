@@ -1,4 +1,4 @@
-"""The access rules (PRODUCT.md §6) held against a named cast of colleagues.
+"""The access rules (docs/access-rules.md) held against a named cast of colleagues.
 
 The cast works at "Cabinet Lambert". Three clients (one public, one private, one hidden)
 have the whole client team below; three more of each privacy have nobody on them.

@@ -1,4 +1,4 @@
-"""The stateful proof (issue 3, "Proof" 3): the real services change a random world step by
+"""The stateful proof (docs/access-proofs.md): the real services change a random world step by
 step, the reference model mirrors each step, and after every step the application agrees
 with the model — no stale copy anywhere.
 

@@ -1,4 +1,4 @@
-"""Write before check (issue 3, "Proof" 5): a change the services refuse (403 or 404)
+"""Write before check (docs/access-proofs.md): a change the services refuse (403 or 404)
 leaves the database exactly as it was — every row of the firms, contacts, access and audit
 apps, audit trail included.
 

@@ -252,7 +252,7 @@ def test_primary_contact_shown_by_the_callers_level(
     with_private = f.OrganizationFactory.create(firm=sophie.firm, primary_contact=private)
     with_hidden = f.OrganizationFactory.create(firm=sophie.firm, primary_contact=hidden)
     shown = client.get(f"{URL}/{with_private.pk}", headers=headers).json()["primary_contact"]
-    # By name only: the name and nothing else, not its kind (PRODUCT.md §6).
+    # By name only: the name and nothing else, not its kind (docs/access-rules.md).
     assert shown == {"id": private.pk, "display_name": private.display_name, "access_level": "name"}
     assert client.get(f"{URL}/{with_hidden.pk}", headers=headers).json()["primary_contact"] is None
     # Naming a hidden person is the same 422 as an unknown id.

@@ -250,7 +250,7 @@ def test_an_untitled_role_slot_is_not_a_filter(firm: Firm, admin: Colleague) -> 
 def test_a_slot_whose_title_was_removed_is_neither_a_filter_nor_mine(
     firm: Firm, admin: Colleague, staff: Colleague
 ) -> None:
-    # PRODUCT.md §2: an untitled slot shows nowhere, not in filters; §4: the client team
+    # docs/access-rules.md: an untitled slot shows nowhere, not in filters; the client team
     # ("Mes contacts") is made of titled roles. The holder keeps full access all the same.
     set_role_slot_titles(actor=admin, titles={2: "Associé", 3: "Expert-comptable"})
     held = OrganizationFactory.create(firm=firm, display_name="Tenu", privacy=Privacy.PRIVATE)

@@ -101,7 +101,7 @@ def test_kind_filter_never_sorts_name_only_contacts_by_their_kind(sophie: Collea
 
 
 def test_a_name_only_suggestion_carries_its_name_and_not_its_kind(sophie: Colleague) -> None:
-    # PRODUCT.md §6: by name only, the name and nothing else; the padlock is enough.
+    # docs/access-rules.md: by name only, the name and nothing else; the padlock is enough.
     private = f.OrganizationFactory.create(
         firm=sophie.firm, display_name="Martin Privé", privacy=Privacy.PRIVATE
     )

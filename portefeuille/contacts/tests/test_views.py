@@ -400,7 +400,7 @@ def test_organization_page_lists_other_contacts_involved(firm: Firm, staff: Coll
 def test_a_card_to_a_contact_seen_by_name_only_shows_its_name_and_padlock_only(
     firm: Firm, staff: Colleague
 ) -> None:
-    # PRODUCT.md §6: the name and nothing else: no link, no role, and no kind icon either.
+    # docs/access-rules.md: the name and nothing else: no link, no role, and no kind icon either.
     person = PersonFactory.create(firm=firm, first_name="Jean", last_name="Dupont")
     ContactCardFactory.create(
         person=person,
