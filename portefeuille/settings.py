@@ -131,11 +131,12 @@ def cache_from_url(url: str) -> dict[str, Any]:
     scheme = urllib.parse.urlsplit(url).scheme if url else "db"
     if scheme == "db":
         # Sign-in limits and used one-time codes must not be evicted while they matter. They
-        # expire within minutes: with a high ceiling, only expired entries are ever culled.
+        # expire within minutes: past the ceiling Django first removes expired entries, and
+        # removes live ones only if more than a million are live at once (docs/deployment.md).
         return {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": urllib.parse.urlsplit(url).netloc or "portefeuille_cache",
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     if scheme in {"redis", "rediss", "unix"}:
         # A cache that does not answer must fail a sign-in quickly, not hang it.

@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -117,10 +117,40 @@ def _sort_values(row: Model, order: Sequence[str]) -> list[Any]:
     return values
 
 
+def first_shown(
+    queryset: QuerySet[Any],
+    order: Sequence[str],
+    want: int,
+    show: Callable[[list[Any]], list[Any]],
+) -> list[Any]:
+    """The first `want` items that `show` makes of the rows of `queryset` (sorted by
+    `order`), for reads where some rows are left out or reworded for the reader (history):
+    rows are read in batches until enough are shown. Each shown item carries the sort
+    values of its row (same attribute names), so a cursor built from it never tells what
+    was left out after it."""
+    found: list[Any] = []
+    batch = max(2 * want, 100)
+    queryset = queryset.order_by(*order)
+    last: Any = None
+    while len(found) < want:
+        rows_after = queryset if last is None else queryset.filter(_after(order, last))
+        rows = list(rows_after[:batch])
+        found.extend(show(rows))
+        if len(rows) < batch:
+            break
+        last = _sort_values(rows[-1], order)
+    return found[:want]
+
+
 def paginate(
-    queryset: QuerySet[Any], page: PageQuery | None = None, *, order: Sequence[str]
+    queryset: QuerySet[Any],
+    page: PageQuery | None = None,
+    *,
+    order: Sequence[str],
+    show: Callable[[list[Any]], list[Any]] | None = None,
 ) -> dict[str, Any]:
-    """One page of `queryset` sorted by `order`, as the `Page` body."""
+    """One page of `queryset` sorted by `order`, as the `Page` body. With `show`, the page
+    holds what `show` makes of the rows (see `first_shown`)."""
     page = page or PageQuery(limit=DEFAULT_LIMIT, cursor=None)
     queryset = queryset.order_by(*order)
     if page.cursor:
@@ -130,7 +160,13 @@ def paginate(
         except (ValueError, TypeError, DjangoValidationError):
             # A hand-made cursor whose values do not fit the fields' types.
             raise _invalid_cursor() from None
-    rows = list(queryset[: page.limit + 1])
+    if show is not None:
+        try:
+            rows = first_shown(queryset, order, page.limit + 1, show)
+        except (ValueError, TypeError, DjangoValidationError):
+            raise _invalid_cursor() from None
+    else:
+        rows = list(queryset[: page.limit + 1])
     next_cursor = None
     if len(rows) > page.limit:
         rows = rows[: page.limit]

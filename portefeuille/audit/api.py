@@ -37,8 +37,8 @@ def list_events(
     events = readable_events(reader)
     if filters.client is not None:
         events = events.filter(client_id=filters.client)
-    result = paginate(events, page, order=("-created_at", "-id"))
-    # An event only about a contact the caller may not see is left out, so a page may hold
-    # fewer items than `limit`; `next_cursor` still says whether more follow.
-    result["items"] = show_events(reader, result["items"])
-    return result
+    # An event only about a contact the caller may not see is left out: pages are filled
+    # with the events shown, and the cursor is the last one shown.
+    return paginate(
+        events, page, order=("-created_at", "-id"), show=lambda rows: show_events(reader, rows)
+    )

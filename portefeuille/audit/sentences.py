@@ -593,7 +593,7 @@ KINDS: dict[str, Kind] = {
         _holder_event(gettext_lazy("Accès retiré à %(name)s"), "grant", "before"),
     ),
     "client.portfolio_changed": Kind(
-        gettext_lazy("Portefeuille changé"),
+        gettext_lazy("Portefeuille du client changé"),
         _change(gettext_lazy("Portefeuille : %(before)s → %(after)s"), "portfolio"),
     ),
     # Contact details.
@@ -790,11 +790,29 @@ KINDS: dict[str, Kind] = {
         _with(gettext_lazy("Jeton d'API « %(name)s » révoqué"), _token_name),
     ),
 }
-for _kind in _LISTS:
-    KINDS[f"{_kind}.created"] = Kind(_LISTS[_kind][0], _list_item(_kind, "created"))
-    KINDS[f"{_kind}.renamed"] = Kind(_LISTS[_kind][0], _list_item(_kind, "renamed"))
-    KINDS[f"{_kind}.deleted"] = Kind(_LISTS[_kind][0], _list_item(_kind, "deleted"))
-    KINDS[f"{_kind}.reordered"] = Kind(_LISTS[_kind][0], _list_item(_kind, "reordered"))
+_LIST_LABELS: dict[str, tuple[Promise, Promise, Promise, Promise]] = {
+    "contact_type": (
+        gettext_lazy("Type de contact créé"),
+        gettext_lazy("Type de contact renommé"),
+        gettext_lazy("Type de contact supprimé"),
+        gettext_lazy("Ordre des types de contact modifié"),
+    ),
+    "work_type": (
+        gettext_lazy("Type de travail créé"),
+        gettext_lazy("Type de travail renommé"),
+        gettext_lazy("Type de travail supprimé"),
+        gettext_lazy("Ordre des types de travail modifié"),
+    ),
+    "work_status": (
+        gettext_lazy("Statut de travail créé"),
+        gettext_lazy("Statut de travail renommé"),
+        gettext_lazy("Statut de travail supprimé"),
+        gettext_lazy("Ordre des statuts de travail modifié"),
+    ),
+}
+for _kind, _labels in _LIST_LABELS.items():
+    for _verb, _label in zip(("created", "renamed", "deleted", "reordered"), _labels, strict=True):
+        KINDS[f"{_kind}.{_verb}"] = Kind(_label, _list_item(_kind, _verb))
 
 _UNKNOWN = Kind(
     gettext_lazy("Autre modification"), _plain(gettext_lazy("Modification enregistrée"))
@@ -819,7 +837,7 @@ def _others(reader: Colleague, events: Sequence[AuditEvent]) -> Others:
             continue
         for ref in mentions(event):
             pk = _ref_id(ref)
-            if pk is not None and pk != event.client_id:
+            if pk is not None:
                 wanted.add(pk)
     known: dict[int, tuple[Level, str]] = {}
     if wanted:

@@ -187,30 +187,19 @@ def _words(query: str) -> list[str]:
 def _matching_events(
     actor: Colleague, events: QuerySet[AuditEvent], words: Sequence[str], want: int
 ) -> list[ShownEvent]:
-    """The first `want` events (already ordered) as `actor` may read them, whose sentence
+    """The first `want` events (newest first) as `actor` may read them, whose sentence
     holds every word, accents and case ignored. Sentences are written when read (in the
     reader's language, some events left out for some readers), so events are read in
     batches until enough are found."""
-    found: list[ShownEvent] = []
-    batch = max(want, 50) if not words else 200
-    last: AuditEvent | None = None
-    while len(found) < want:
-        page = events
-        if last is not None:
-            page = page.filter(
-                Q(created_at__lt=last.created_at) | Q(created_at=last.created_at, pk__lt=last.pk)
-            )
-        rows = list(page[:batch])
-        for shown in show_events(actor, rows):
-            text = normalise_for_search(shown.summary)
-            if all(word in text for word in words):
-                found.append(shown)
-                if len(found) == want:
-                    break
-        if len(rows) < batch:
-            break
-        last = rows[-1]
-    return found
+
+    def show(rows: list[AuditEvent]) -> list[ShownEvent]:
+        return [
+            shown
+            for shown in show_events(actor, rows)
+            if all(word in normalise_for_search(shown.summary) for word in words)
+        ]
+
+    return pagination.first_shown(events, ("-created_at", "-id"), want, show)
 
 
 def read_timeline(

@@ -1,11 +1,13 @@
 """allauth adapter: colleagues are invited by their firm's admins, never sign themselves up;
-a new password ends the colleague's other sessions (docs/security.md, "Sessions")."""
+a new password ends the colleague's other sessions, and a reset their API tokens too
+(docs/security.md, "Sessions")."""
 
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 
+from .services import revoke_all_api_tokens
 from .sessions import end_sessions
 
 
@@ -27,3 +29,7 @@ class AccountAdapter(DefaultAccountAdapter):
         if request is not None and current is not None and current.pk == user.pk:
             keep = request.session.session_key
         end_sessions(user, keep=keep)
+        if keep is None:
+            # A reset from an e-mail link: whoever knew the old password may have made API
+            # tokens with it; they stop now too (docs/security.md).
+            revoke_all_api_tokens(user)

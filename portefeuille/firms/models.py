@@ -304,6 +304,9 @@ class PersonalAccessToken(FirmScoped):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The colleague's session generation when the token was made: deactivation bumps it,
+    # so a token made by a request still in flight then never works (docs/security.md).
+    generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("jeton d'accès personnel")

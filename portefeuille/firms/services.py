@@ -517,9 +517,7 @@ def deactivate_colleague(
     colleague.is_active = False
     colleague.session_generation = locked.session_generation
     end_sessions(locked)
-    revoked = PersonalAccessToken.objects.filter(colleague=locked, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    revoked = revoke_all_api_tokens(locked)
     record_event(
         actor=actor,
         action="colleague.deactivated",
@@ -1257,10 +1255,14 @@ def _hash_secret(secret: str) -> str:
 
 
 @transaction.atomic
+@transaction.atomic
 def create_api_token(*, actor: Colleague, name: str) -> tuple[PersonalAccessToken, str]:
     """Creates a token acting as the actor; returns it with its secret, shown only once
     (only a SHA-256 hash is stored). Secret format: `pf_<prefix>_<random>`."""
-    require_active(actor)
+    # SECURITY: the actor's row is re-read under the lock deactivation takes, so a request
+    # already running when the colleague is deactivated cannot make a token that outlives it.
+    locked = Colleague.objects.select_for_update().get(pk=actor.pk)
+    require_active(locked)
     cleaned = _clean_text(name, "name", _max_length(PersonalAccessToken, "name"), required=True)
     while True:
         prefix = "".join(secrets.choice(TOKEN_PREFIX_ALPHABET) for _i in range(TOKEN_PREFIX_LENGTH))
@@ -1273,6 +1275,7 @@ def create_api_token(*, actor: Colleague, name: str) -> tuple[PersonalAccessToke
         name=cleaned,
         prefix=prefix,
         key_hash=_hash_secret(secret),
+        generation=locked.session_generation,
     )
     record_event(
         actor=actor,
@@ -1280,6 +1283,14 @@ def create_api_token(*, actor: Colleague, name: str) -> tuple[PersonalAccessToke
         after={"token": audit_ref(token), "prefix": prefix},
     )
     return token, secret
+
+
+def revoke_all_api_tokens(colleague: Colleague) -> int:
+    """Revokes every live token of `colleague` (a password reset: whoever knew the old
+    password may have made one); returns how many."""
+    return PersonalAccessToken.objects.filter(colleague=colleague, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 @transaction.atomic
@@ -1322,7 +1333,12 @@ def authenticate_token(secret: str) -> Colleague | None:
     )
     if token is None or not hmac.compare_digest(token.key_hash, _hash_secret(secret.strip())):
         return None
-    if token.revoked_at is not None or not token.colleague.is_active:
+    colleague = token.colleague
+    if (
+        token.revoked_at is not None
+        or not colleague.is_active
+        or token.generation != colleague.session_generation
+    ):
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL:

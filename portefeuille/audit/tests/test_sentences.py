@@ -17,11 +17,13 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from portefeuille.access import services as access
+from portefeuille.api.pagination import decode_cursor
 from portefeuille.api.testing import token_headers
 from portefeuille.audit.models import AuditEvent
-from portefeuille.audit.sentences import KINDS, show_events
+from portefeuille.audit.sentences import KINDS, action_label, show_events
 from portefeuille.contacts import services as contacts
 from portefeuille.contacts.models import Contact, ContactCard
 from portefeuille.firms.models import Colleague, Privacy
@@ -264,3 +266,50 @@ def test_a_change_of_primary_contact_to_a_hidden_person_is_not_told(story: Story
         "Détails modifiés : site web, contact principal",
     ]
     assert admin_updates[0]["before"]["primary_contact"]["name"] == "Hélène Masquée"
+
+
+def test_paging_the_history_leaves_no_trace_of_events_left_out(story: Story) -> None:
+    contacts.update_card(actor=story.ada, card=story.helene_card, role="Secrète")
+    contacts.update_card(actor=story.ada, card=story.paul_card, role="Gérant")
+    api, headers = Client(), token_headers(story.sam)
+    shown: list[int] = []
+    cursors: list[int] = []
+    url = f"/api/v1/audit-events?client={story.orion.pk}&limit=1"
+    while url:
+        body = api.get(url, headers=headers).json()
+        assert len(body["items"]) == 1  # pages are filled with events shown, never empty
+        shown += [event["id"] for event in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+        cursors.append(decode_cursor(cursor, 2)[1])
+        url = f"/api/v1/audit-events?client={story.orion.pk}&limit=1&cursor={cursor}"
+    helene_events = set(
+        AuditEvent.objects.filter(
+            client=story.orion,
+            action__startswith="contact.card",
+            before__card__id=story.helene_card.pk,
+        ).values_list("pk", flat=True)
+    ) | set(
+        AuditEvent.objects.filter(
+            client=story.orion,
+            action__startswith="contact.card",
+            after__card__id=story.helene_card.pk,
+        ).values_list("pk", flat=True)
+    )
+    assert len(helene_events) == 2
+    assert not helene_events & (set(shown) | set(cursors))
+    assert set(cursors) <= set(shown)
+    assert len(shown) == 2  # Paul's card, added then changed
+
+
+def test_the_events_own_client_is_named_in_its_own_facts(story: Story) -> None:
+    events = api_events(story.sam, story.orion)
+    assert events[0]["after"]["card"]["organization"] == {"id": story.orion.pk, "name": "Orion SA"}
+
+
+def test_every_kind_of_event_has_its_own_label_in_each_language() -> None:
+    for language in ("fr", "en"):
+        with translation.override(language):
+            labels = [action_label(code) for code in KINDS]
+        assert len(set(labels)) == len(labels), language

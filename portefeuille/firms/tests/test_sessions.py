@@ -129,8 +129,9 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others() -> None:
     assert not is_signed_in(elsewhere)
 
 
-def test_resetting_the_password_ends_every_session(mailoutbox: list[Any]) -> None:
+def test_resetting_the_password_ends_every_session_and_api_token(mailoutbox: list[Any]) -> None:
     colleague = ColleagueFactory.create()
+    _token, secret = services.create_api_token(actor=colleague, name="intégration")
     signed_in = signed_in_client(colleague)
     key = session_key(signed_in)
     anonymous = Client()
@@ -147,6 +148,8 @@ def test_resetting_the_password_ends_every_session(mailoutbox: list[Any]) -> Non
     assert colleague.check_password("Nouveau-Mot-2-Passe")
     assert not session_exists(key)
     assert not is_signed_in(signed_in)
+    # Whoever knew the old password may have made a token with it: it stops too.
+    assert services.authenticate_token(secret) is None
 
 
 def test_deleting_a_colleague_deletes_their_sessions() -> None:

@@ -6,7 +6,7 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
@@ -94,3 +94,29 @@ def test_token_needs_a_name(staff: Colleague) -> None:
 
     assert "name" in caught.value.message_dict
     assert not PersonalAccessToken.objects.exists()
+
+
+def test_a_request_still_running_at_deactivation_cannot_make_a_token() -> None:
+    colleague = ColleagueFactory.create()
+    admin = AdminFactory.create(firm=colleague.firm)
+    # The request (POST /auth/token, the profile page) loaded its colleague while active...
+    in_flight = Colleague.objects.get(pk=colleague.pk)
+    services.deactivate_colleague(actor=admin, colleague=colleague)
+    # ...and goes on to make a token after the deactivation: refused on the locked row.
+    with pytest.raises(PermissionDenied):
+        services.create_api_token(actor=in_flight, name="tardif")
+    assert not PersonalAccessToken.objects.filter(name="tardif").exists()
+
+
+def test_a_token_of_an_older_generation_never_works_again_after_reactivation() -> None:
+    colleague = ColleagueFactory.create()
+    admin = AdminFactory.create(firm=colleague.firm)
+    token, secret = services.create_api_token(actor=colleague, name="avant")
+    services.deactivate_colleague(actor=admin, colleague=colleague)
+    services.reactivate_colleague(actor=admin, colleague=colleague)
+    # Even were its revocation undone (a row written by a request that raced the
+    # deactivation), the token belongs to the colleague's previous access.
+    PersonalAccessToken.objects.filter(pk=token.pk).update(revoked_at=None)
+    assert services.authenticate_token(secret) is None
+    _fresh, new_secret = services.create_api_token(actor=colleague, name="après")
+    assert services.authenticate_token(new_secret) == colleague
