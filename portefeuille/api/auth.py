@@ -24,6 +24,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from portefeuille.firms.models import Colleague
+from portefeuille.firms.services import authenticate_token
 from portefeuille.firms.shared_cache import CACHE_OUTAGES, RETRY_AFTER, UNAVAILABLE_MESSAGE
 
 from .errors import NotAuthenticated, ServiceUnavailable, TooManyRequests
@@ -40,8 +41,6 @@ class BearerToken(HttpBearer):
     """`Authorization: Bearer <token>`, a personal access token (POST /auth/token)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Colleague | None:
-        from portefeuille.firms.services import authenticate_token
-
         colleague = authenticate_token(token.strip())
         # SECURITY: checked here too, so a deactivated colleague's token fails at once even if
         # the token lookup ever forgot to.

@@ -14,14 +14,13 @@ import pytest
 from django.core.cache import cache
 
 from portefeuille.firms.models import Colleague
+from portefeuille.firms.services import create_api_token
 
 from .errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_PREFIX
 
 
 def token_headers(colleague: Colleague, *, language: str | None = None) -> dict[str, str]:
     """Headers of a request made with a new personal access token of `colleague`."""
-    from portefeuille.firms.services import create_api_token
-
     _token, secret = create_api_token(actor=colleague, name="tests")
     headers = {"Authorization": f"Bearer {secret}"}
     if language:

@@ -48,6 +48,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portefeuille.access.models import OwnerEntry
+from portefeuille.access.services import release_colleague_clients
 from portefeuille.audit.services import audit_ref, record_event
 
 from .guards import field_error, require_active, require_admin, same_firm
@@ -473,8 +474,6 @@ def _reassign(
     owner_to: OwnerEntry | None,
     manager_to: Colleague | None,
 ) -> None:
-    from portefeuille.access.services import release_colleague_clients
-
     release_colleague_clients(
         actor=actor, colleague=colleague, owner_to=owner_to, manager_to=manager_to
     )
