@@ -584,6 +584,11 @@ def _card(actor: Colleague, contact: Contact, raw: str | None) -> ContactCard:
     )
     if found is None:
         raise ValidationError(_("Fiche de contact introuvable."))
+    # SECURITY: a card to a contact the actor may not see at all is not on the page, so it
+    # is as unknown as any other id (the service's refusal would name that contact's id).
+    other = found.organization_id if found.person_id == contact.pk else found.person_id
+    if not rules.visible_clients(actor, Level.NAME).filter(pk=other).exists():
+        raise ValidationError(_("Fiche de contact introuvable."))
     return found
 
 

@@ -1,0 +1,822 @@
+"""The world of the canary sweep (docs/access-proofs.md): two firms built through the services,
+as in life, where every fact a role may not see carries its own canary.
+
+A canary is either a text token (`zq` and ten hex digits, inside a name, an e-mail, a note,
+a card role, a document's name and content...), a literal (a phone number in each of its
+written forms) or a record id. Every id of the world lies in a range no other number of a
+page uses: before each firm is built, the next id of every table is moved to a range of
+its own (firm A from 94 100 000, firm B from 95 100 000, 10 000 ids per table), so
+"94 130 002" in an answer can only be that record.
+
+Each canary is tagged with the roles that must never read it, from the levels the world is
+built to give (written down in LEVELS, by construction, not computed by the rules).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+import phonenumbers
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, models
+from django.test import Client as HttpClient
+from PIL import Image, PngImagePlugin
+
+from portefeuille.access import services as access
+from portefeuille.access.models import (
+    AccessGrant,
+    ClientMember,
+    OwnerEntry,
+    Portfolio,
+    RoleAssignment,
+)
+from portefeuille.audit.models import AuditEvent
+from portefeuille.contacts import documents, timeline
+from portefeuille.contacts import services as contacts
+from portefeuille.contacts.models import (
+    Contact,
+    ContactCard,
+    Document,
+    EmailAddress,
+    GroupMembership,
+    PhoneNumber,
+    PostalAddress,
+    SocialHandle,
+    TimelineItem,
+)
+from portefeuille.firms import services as firms
+from portefeuille.firms.models import (
+    Colleague,
+    ContactType,
+    Firm,
+    PersonalAccessToken,
+    Privacy,
+    Team,
+    WorkStatus,
+    WorkType,
+)
+
+PASSWORD = "canary horse battery staple"
+FIRM_A_IDS = 94_100_000
+FIRM_B_IDS = 95_100_000
+IDS_PER_TABLE = 10_000
+
+# The roles of the sweep. ADMIN_A sees everything of firm A: its answers are the positive
+# control (every canary of firm A must show to someone entitled to it) and must hold nothing
+# of firm B.
+ADMIN_A = "admin of firm A"
+ADMIN_B = "admin of firm B"
+STAFF = "staff of A, not linked"
+LIMITED = "limited colleague of A"
+DEACTIVATED_SESSION = "deactivated colleague's session"
+DEACTIVATED_TOKEN = "deactivated colleague's token"
+REACTIVATED_SESSION = "reactivated colleague's old session"
+REACTIVATED_TOKEN = "reactivated colleague's old token"
+ROLES = (
+    ADMIN_B,
+    STAFF,
+    LIMITED,
+    DEACTIVATED_SESSION,
+    DEACTIVATED_TOKEN,
+    REACTIVATED_SESSION,
+    REACTIVATED_TOKEN,
+    ADMIN_A,
+)
+SIGNED_OUT_ROLES = frozenset(
+    {DEACTIVATED_SESSION, DEACTIVATED_TOKEN, REACTIVATED_SESSION, REACTIVATED_TOKEN}
+)
+TOKEN_ONLY_ROLES = frozenset({DEACTIVATED_TOKEN, REACTIVATED_TOKEN})
+# Everyone who must read nothing at all of firm A.
+OUTSIDERS_OF_A = frozenset({ADMIN_B} | SIGNED_OUT_ROLES)
+# Everyone of firm A (signed out or not) must read nothing of firm B.
+INSIDERS_OF_A = frozenset(set(ROLES) - {ADMIN_B})
+
+NONE, NAME, FULL = 0, 1, 2
+
+
+def token(fact: str) -> str:
+    """The canary token of a fact: stable from run to run, so a failure can be replayed."""
+    return "zq" + hashlib.sha256(fact.encode()).hexdigest()[:10]
+
+
+@dataclass
+class Canaries:
+    """What each role must never read: text tokens, literals and ids, each with its fact."""
+
+    texts: dict[str, set[str]] = field(default_factory=dict)  # token -> roles
+    # A phone number's national significant digits ("612345678"): found in every way a
+    # page may write it (E.164, national, international, with or without separators).
+    literals: dict[str, set[str]] = field(default_factory=dict)
+    ids: dict[int, set[str]] = field(default_factory=dict)  # record id -> roles
+    facts: dict[str, str] = field(default_factory=dict)  # token / literal / str(id) -> fact
+
+    def text(self, fact: str, hidden_from: Iterable[str]) -> str:
+        found = token(fact)
+        self.texts.setdefault(found, set()).update(hidden_from)
+        self.facts[found] = fact
+        return found
+
+    def literal(self, value: str, fact: str, hidden_from: Iterable[str]) -> None:
+        self.literals.setdefault(value, set()).update(hidden_from)
+        self.facts[value] = fact
+
+    def id(self, pk: int, fact: str, hidden_from: Iterable[str]) -> None:
+        roles = set(hidden_from)
+        if roles:
+            self.ids.setdefault(pk, set()).update(roles)
+            self.facts.setdefault(str(pk), fact)
+
+    def hidden_from(self, role: str) -> tuple[set[str], set[str], set[int]]:
+        return (
+            {t for t, roles in self.texts.items() if role in roles},
+            {v for v, roles in self.literals.items() if role in roles},
+            {pk for pk, roles in self.ids.items() if role in roles},
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# Ids in ranges of their own.
+# ---------------------------------------------------------------------------------------
+
+
+def _tables() -> list[tuple[str, str]]:
+    """(table, pk column) of every model with an integer primary key: ours and allauth's."""
+    found: set[tuple[str, str]] = set()
+    for model in apps.get_models():
+        if not model.__module__.startswith(("portefeuille.", "allauth.")):
+            continue
+        pk = model._meta.pk
+        if isinstance(pk, models.AutoField | models.BigAutoField | models.SmallAutoField):
+            found.add((model._meta.db_table, str(pk.column)))
+    return sorted(found)
+
+
+def move_ids_to(base: int) -> None:
+    """The next id of table number i becomes base + i * IDS_PER_TABLE + 1."""
+    with connection.cursor() as cursor:
+        for index, (table, column) in enumerate(_tables()):
+            start = base + index * IDS_PER_TABLE
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, %s), %s, true)",
+                    [table, column, start],
+                )
+            elif connection.vendor == "sqlite":
+                cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
+                cursor.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, start]
+                )
+            else:  # pragma: no cover - the suite runs on SQLite and PostgreSQL only
+                raise NotImplementedError(connection.vendor)
+
+
+# ---------------------------------------------------------------------------------------
+# Contents carrying canaries.
+# ---------------------------------------------------------------------------------------
+
+
+def _phone(seed: str) -> str:
+    """A valid French mobile number in E.164, different for every seed."""
+    digest = int(hashlib.sha256(seed.encode()).hexdigest(), 16)
+    for attempt in itertools.count():
+        number = f"+336{(digest + attempt * 7919) % 90_000_000 + 10_000_000}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(number)):
+            return number
+    raise AssertionError("unreachable")
+
+
+def png_with(text: str) -> bytes:
+    """A small PNG whose text chunk carries a canary (an avatar's file must not leak)."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", text)
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (30, 120, 200)).save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def eml(*, subject: str, sender: str, body: str, attachment: tuple[str, bytes]) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "Cabinet <accueil@cabinet.example>"
+    message["Subject"] = subject
+    message["Date"] = "Tue, 14 Oct 2025 09:30:00 +0200"
+    message["Message-ID"] = f"<{subject.split()[-1]}@ondine.example>"
+    message.set_content(body)
+    name, content = attachment
+    message.add_attachment(content, maintype="text", subtype="plain", filename=name)
+    return message.as_bytes()
+
+
+# ---------------------------------------------------------------------------------------
+# The world.
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Item:
+    """A record a route names by id, with the contact it hangs off (for nested routes)."""
+
+    pk: int
+    contact: int | None = None
+    # A card hangs off two contacts: its person is the second one.
+    also: int | None = None
+
+
+@dataclass
+class FirmWorld:
+    firm: Firm
+    admin: Colleague
+    colleagues: dict[str, Colleague] = field(default_factory=dict)
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    # kind of id parameter ("email", "card"...) -> name -> the record.
+    items: dict[str, dict[str, Item]] = field(default_factory=dict)
+
+    def add_item(
+        self, kind: str, name: str, pk: int, contact: Contact | None = None, also: int | None = None
+    ) -> None:
+        self.items.setdefault(kind, {})[name] = Item(pk, contact.pk if contact else None, also)
+
+
+@dataclass
+class World:
+    a: FirmWorld
+    b: FirmWorld
+    canaries: Canaries
+    # role -> signed-in browser (web pages, and the API through the session), API token.
+    browsers: dict[str, HttpClient] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    own_firm: dict[str, FirmWorld] = field(default_factory=dict)
+
+
+# What each role of firm A was built to see of firm A's contacts (§6, by construction):
+# STAFF is on no client team (full scope: public in full, private by name, hidden not at
+# all); LIMITED is a member of O's and G's teams only. LEVELS is the expectation the
+# canaries are tagged from; the rules themselves are held against a reference elsewhere.
+CONTACT_NAMES = ("O", "PU", "PS", "O2", "G", "P", "H", "HO", "HG")
+LEVELS: dict[str, dict[str, int]] = {
+    STAFF: {
+        "O": FULL,
+        "PU": FULL,
+        "PS": FULL,
+        "O2": FULL,
+        "G": FULL,
+        "P": NAME,
+        "H": NONE,
+        "HO": NONE,
+        "HG": NONE,
+    },
+    LIMITED: {name: FULL if name in {"O", "G"} else NONE for name in CONTACT_NAMES},
+}
+
+
+class Builder:
+    """Builds one firm through the services, registering its canaries as it goes."""
+
+    def __init__(self, canaries: Canaries, label: str, outsiders: frozenset[str]) -> None:
+        self.c = canaries
+        self.label = label
+        # Roles that must read nothing of this firm.
+        self.outsiders = outsiders
+
+    def t(self, fact: str, *also: str) -> str:
+        """A text canary of this firm, hidden from its outsiders and from `also`."""
+        return self.c.text(f"{self.label}: {fact}", self.outsiders | set(also))
+
+    def phone(self, fact: str, *also: str) -> str:
+        number = _phone(f"{self.label}: {fact}")
+        significant = str(phonenumbers.parse(number).national_number)
+        self.c.literal(significant, f"{self.label}: {fact}", self.outsiders | set(also))
+        return number
+
+
+def _details(b: Builder, admin: Colleague, contact: Contact, tag: str, *hidden_from: str) -> None:
+    """Every kind of detail on a contact, each with its canary."""
+    contacts.add_email(
+        actor=admin, contact=contact, address=f"{b.t(f'{tag} e-mail', *hidden_from)}@ondine.example"
+    )
+    contacts.add_phone(actor=admin, contact=contact, number=b.phone(f"{tag} phone", *hidden_from))
+    contacts.add_address(
+        actor=admin,
+        contact=contact,
+        street=f"12 rue {b.t(f'{tag} street', *hidden_from)}",
+        city=f"Ville {b.t(f'{tag} city', *hidden_from)}",
+        postal_code="1200",
+        country="CH",
+    )
+    contacts.add_social_handle(
+        actor=admin, contact=contact, network="linkedin", handle=b.t(f"{tag} handle", *hidden_from)
+    )
+    contacts.update_contact(
+        actor=admin,
+        contact=Contact.objects.get(pk=contact.pk),
+        description=f"Description {b.t(f'{tag} description', *hidden_from)}",
+        client_code=b.t(f"{tag} client code", *hidden_from),
+        legal_name=f"SA {b.t(f'{tag} legal name', *hidden_from)}",
+        country="CH",
+        company_number=b.t(f"{tag} company number", *hidden_from),
+        vat_number="CHE" + b.t(f"{tag} VAT number", *hidden_from),
+        tax_number=b.t(f"{tag} tax number", *hidden_from),
+        notes=f"Notes {b.t(f'{tag} notes', *hidden_from)}",
+        # A person shows a VAT number only when self-employed.
+        employment_status="self_employed" if contact.kind == Contact.Kind.PERSON else "",
+    )
+
+
+def _timeline(
+    b: Builder,
+    admin: Colleague,
+    contact: Contact,
+    tag: str,
+    world: FirmWorld,
+    *hidden_from: str,
+    email_hidden_from: tuple[str, ...] = (),
+) -> None:
+    """A note, a logged e-mail with an attachment and a document, each with its canaries
+    (the e-mail's also hidden from `email_hidden_from`)."""
+    note = timeline.add_note(
+        actor=admin, client=contact, body=f"Note **{b.t(f'{tag} note', *hidden_from)}**"
+    )
+    mail_hidden = (*hidden_from, *email_hidden_from)
+    world.add_item("timeline_item", f"{tag} note", note.pk, contact)
+    raw = eml(
+        subject=f"Objet {b.t(f'{tag} e-mail subject', *mail_hidden)}",
+        sender=f"Expéditeur <{b.t(f'{tag} e-mail sender', *mail_hidden)}@ondine.example>",
+        body=f"Corps {b.t(f'{tag} e-mail body', *mail_hidden)}",
+        attachment=(
+            f"Piece {b.t(f'{tag} attachment name', *mail_hidden)}.txt",
+            f"Contenu {b.t(f'{tag} attachment content', *mail_hidden)}\n".encode(),
+        ),
+    )
+    logged = timeline.log_email(actor=admin, client=contact, file=io.BytesIO(raw), size=len(raw))
+    world.add_item("timeline_item", f"{tag} e-mail", logged.item.pk, contact)
+    for attachment in Document.objects.filter(email=logged.item):
+        world.add_item("document", f"{tag} attachment", attachment.pk, contact)
+    content = f"Contenu {b.t(f'{tag} document content', *hidden_from)}\n".encode()
+    document = documents.upload_document(
+        actor=admin,
+        client=contact,
+        file=SimpleUploadedFile("bilan.txt", content, "text/plain"),
+        name=f"Bilan {b.t(f'{tag} document name', *hidden_from)}.txt",
+        size=len(content),
+    )
+    world.add_item("document", f"{tag} document", document.pk, contact)
+
+
+def _rows(
+    world: FirmWorld, kind: str, model: type[models.Model], tag: str, contact: Contact
+) -> None:
+    for pk in _values(model, "pk", contact=contact):
+        world.add_item(kind, f"{tag} {kind} {pk}", pk, contact)
+
+
+def build_firm_a(c: Canaries) -> FirmWorld:
+    b = Builder(c, "A", OUTSIDERS_OF_A)
+    firm, admin = firms.create_firm(
+        name=f"Cabinet {b.t('firm name')}",
+        admin_email=f"{b.t('admin e-mail')}@cabinet-a.example",
+        admin_password=PASSWORD,
+        admin_first_name="Adèle",
+        admin_last_name=b.t("admin name"),
+    )
+    firms.update_firm_settings(actor=admin, general_email=f"{b.t('firm e-mail')}@cabinet-a.example")
+    w = FirmWorld(firm=firm, admin=admin)
+    w.colleagues["admin"] = admin
+
+    def colleague(key: str, profile: str, scope: str, language: str = "fr") -> Colleague:
+        found = firms.create_colleague(
+            actor=admin,
+            email=f"{b.t(f'{key} e-mail')}@cabinet-a.example",
+            first_name=key.capitalize(),
+            last_name=b.t(f"{key} name"),
+            profile=profile,
+            scope=scope,
+            password=PASSWORD,
+            language=language,
+        )
+        w.colleagues[key] = found
+        return found
+
+    staff, admin_p, full, limited = (
+        Colleague.Profile.STAFF,
+        Colleague.Profile.ADMIN,
+        Colleague.Scope.FULL,
+        Colleague.Scope.LIMITED,
+    )
+    colleague("staff", staff, full, language="en")  # reads the English pages
+    limited_one = colleague("limited", staff, limited)
+    member = colleague("member", staff, full)  # on the hidden clients' teams
+    colleague("deactivated", admin_p, full)
+    colleague("reactivated", admin_p, full)
+
+    team = firms.create_team(actor=admin, name=f"Équipe {b.t('team name')}", members=[member])
+    firms.set_role_slot_titles(
+        actor=admin, titles={1: f"Associé {b.t('role slot 1')}", 2: f"Expert {b.t('role slot 2')}"}
+    )
+    contact_type = firms.create_contact_type(actor=admin, name=f"Type {b.t('contact type')}")
+    firms.create_work_type(actor=admin, name=f"Travail {b.t('work type')}")
+    entry = access.add_roster_owner(actor=admin, colleague=member)
+    access.add_roster_owner(actor=admin, name=f"Maître {b.t('manual owner')}")
+    portfolio = access.create_portfolio(
+        actor=admin,
+        name=f"Portefeuille {b.t('portfolio name')}",
+        email=f"{b.t('portfolio e-mail')}@cabinet-a.example",
+    )
+    access.staff_portfolio(actor=admin, portfolio=portfolio, colleague=member)
+
+    not_staff = (STAFF, LIMITED)  # hidden contacts: neither sees them
+    only_full = (STAFF, LIMITED)  # details of private contacts: by name only for STAFF
+    not_limited = (LIMITED,)
+
+    # O, a public organization on LIMITED's team, with its own (visible) details.
+    o = contacts.create_organization(
+        actor=admin,
+        display_name=f"Organisation Ondine {b.t('O name')}",
+        privacy=Privacy.PUBLIC,
+        website=f"https://{b.t('O website')}.example/",
+        contact_type=contact_type,
+        owner=entry,
+    )
+    _details(b, admin, o, "O")
+    _timeline(b, admin, o, "O", w)
+    access.add_client_member(actor=admin, client=o, colleague=limited_one)
+    access.grant_access(actor=admin, client=o, team=team)
+
+    # PU, a public person with a card at O (visible to STAFF, not to LIMITED).
+    pu = contacts.create_person(
+        actor=admin,
+        first_name="Paul",
+        last_name=f"Ondine {b.t('PU name', *not_limited)}",
+        privacy=Privacy.PUBLIC,
+        organization=o,
+        role=f"Gérant {b.t('PU card role', *not_limited)}",
+        emails=[f"{b.t('PU e-mail', *not_limited)}@ondine.example"],
+    )
+    # PS, a public person who does not share communication: an e-mail the admin logs on it
+    # is seen by its author and the admins only.
+    ps = contacts.create_person(
+        actor=admin,
+        first_name="Sam",
+        last_name=f"Ondine {b.t('PS name', *not_limited)}",
+        privacy=Privacy.PUBLIC,
+        share_communication=False,
+    )
+    _timeline(b, admin, ps, "PS", w, *not_limited, email_hidden_from=(STAFF,))
+    o2 = contacts.create_organization(
+        actor=admin,
+        display_name=f"Organisation Ondine {b.t('O2 name', *not_limited)}",
+        privacy=Privacy.PUBLIC,
+    )
+
+    # H, a hidden person with a card at O (its role later renamed by the admin), every
+    # detail, a timeline, documents, an avatar and a full client team.
+    h = contacts.create_person(
+        actor=admin,
+        first_name="Hugo",
+        last_name=f"Ondine {b.t('H name', *not_staff)}",
+        privacy=Privacy.HIDDEN,
+        organization=o,
+        role=f"DAF {b.t('H card role', *not_staff)}",
+        emails=[f"{b.t('H first e-mail', *not_staff)}@ondine.example"],
+    )
+    _details(b, admin, h, "H", *not_staff)
+    _timeline(b, admin, h, "H", w, *not_staff)
+    contacts.set_avatar(
+        actor=admin,
+        contact=h,
+        image=SimpleUploadedFile("h.png", png_with(b.t("H avatar", *not_staff)), "image/png"),
+    )
+    access.set_owner(actor=admin, client=h, owner=entry)
+    access.set_manager(actor=admin, client=h, manager=member)
+    access.set_role_holder(actor=admin, client=h, slot=1, colleague=member)
+    access.add_client_member(actor=admin, client=h, team=team)
+    access.grant_access(actor=admin, client=h, colleague=member)
+    access.move_client_to_portfolio(actor=admin, client=h, portfolio=portfolio)
+    contacts.update_contact(
+        actor=admin,
+        contact=Contact.objects.get(pk=h.pk),
+        first_name=f"Hugues {b.t('H renamed', *not_staff)}",
+    )
+
+    # P, a private person with a card at O: STAFF reads its name, nothing else.
+    p = contacts.create_person(
+        actor=admin,
+        first_name="Pia",
+        last_name=f"Ondine {b.t('P name', *not_limited)}",
+        privacy=Privacy.PUBLIC,
+        organization=o,
+        role=f"Conseil {b.t('P card role', *only_full)}",
+    )
+    access.set_privacy(actor=admin, client=p, privacy=Privacy.PRIVATE)
+    _details(b, admin, p, "P", *only_full)
+    _timeline(b, admin, p, "P", w, *only_full)
+    access.set_manager(actor=admin, client=p, manager=member)
+    access.set_role_holder(actor=admin, client=p, slot=2, colleague=member)
+    access.grant_access(actor=admin, client=p, team=team)
+
+    # The admin renames both card roles at O: the history of O must not tell their roles to
+    # those who may not see H or P in full (docs/history.md).
+    for person, fact, hidden in (
+        ("H", "H card role renamed", not_staff),
+        ("P", "P card role renamed", only_full),
+    ):
+        card = ContactCard.objects.get(organization=o, person=h if person == "H" else p)
+        contacts.update_card(actor=admin, card=card, role=f"Directeur {b.t(fact, *hidden)}")
+
+    # HO, a hidden organization where the public PU has a card.
+    ho = contacts.create_organization(
+        actor=admin,
+        display_name=f"Holding Ondine {b.t('HO name', *not_staff)}",
+        privacy=Privacy.HIDDEN,
+        emails=[f"{b.t('HO e-mail', *not_staff)}@ondine.example"],
+    )
+    contacts.add_card(
+        actor=admin,
+        person=pu,
+        organization=ho,
+        role=f"Mandataire {b.t('PU card role at HO', *not_staff)}",
+    )
+    access.add_client_member(actor=admin, client=ho, colleague=member)
+
+    # G, a public client group with a hidden member (H), a private one (P) and O; LIMITED is
+    # on its team. HG, a hidden group holding O and PU.
+    g = contacts.create_client_group(
+        actor=admin,
+        display_name=f"Groupe Ondine {b.t('G name')}",
+        privacy=Privacy.PUBLIC,
+        members=[o, p],
+    )
+    contacts.add_group_members(actor=admin, group=g, members=[h])
+    access.add_client_member(actor=admin, client=g, colleague=limited_one)
+    hg = contacts.create_client_group(
+        actor=admin,
+        display_name=f"Groupe Ondine {b.t('HG name', *not_staff)}",
+        privacy=Privacy.HIDDEN,
+        members=[o, pu],
+    )
+    contacts.update_contact(
+        actor=admin,
+        contact=Contact.objects.get(pk=hg.pk),
+        display_name=f"Groupe Ondine {b.t('HG renamed', *not_staff)}",
+    )
+
+    # The most secret first: the sweep samples the records a role may not see in this order.
+    for key, found in (
+        ("H", h),
+        ("P", p),
+        ("HG", hg),
+        ("HO", ho),
+        ("PS", ps),
+        ("PU", pu),
+        ("O2", o2),
+        ("G", g),
+        ("O", o),
+    ):
+        w.contacts[key] = Contact.objects.get(pk=found.pk)
+    return w
+
+
+def build_firm_b(c: Canaries) -> FirmWorld:
+    b = Builder(c, "B", INSIDERS_OF_A)
+    firm, admin = firms.create_firm(
+        name=f"Cabinet {b.t('firm name')}",
+        admin_email=f"{b.t('admin e-mail')}@cabinet-b.example",
+        admin_password=PASSWORD,
+        admin_first_name="Bruno",
+        admin_last_name=b.t("admin name"),
+    )
+    w = FirmWorld(firm=firm, admin=admin)
+    w.colleagues["admin"] = admin
+    w.colleagues["staff"] = firms.create_colleague(
+        actor=admin,
+        email=f"{b.t('staff e-mail')}@cabinet-b.example",
+        first_name="Berthe",
+        last_name=b.t("staff name"),
+        profile=Colleague.Profile.STAFF,
+        scope=Colleague.Scope.FULL,
+        password=PASSWORD,
+    )
+    team = firms.create_team(
+        actor=admin, name=f"Équipe {b.t('team name')}", members=[w.colleagues["staff"]]
+    )
+    firms.set_role_slot_titles(actor=admin, titles={1: f"Associé {b.t('role slot 1')}"})
+    contact_type = firms.create_contact_type(actor=admin, name=f"Type {b.t('contact type')}")
+    entry = access.add_roster_owner(actor=admin, colleague=w.colleagues["staff"])
+    portfolio = access.create_portfolio(actor=admin, name=f"Portefeuille {b.t('portfolio name')}")
+    ob = contacts.create_organization(
+        actor=admin,
+        display_name=f"Organisation Ondine {b.t('OB name')}",
+        privacy=Privacy.PUBLIC,
+        contact_type=contact_type,
+        owner=entry,
+    )
+    _details(b, admin, ob, "OB")
+    _timeline(b, admin, ob, "OB", w)
+    hb = contacts.create_person(
+        actor=admin,
+        first_name="Hector",
+        last_name=f"Ondine {b.t('HB name')}",
+        privacy=Privacy.HIDDEN,
+        organization=ob,
+        role=f"DAF {b.t('HB card role')}",
+    )
+    _details(b, admin, hb, "HB")
+    pb = contacts.create_person(
+        actor=admin,
+        first_name="Prune",
+        last_name=f"Ondine {b.t('PB name')}",
+        privacy=Privacy.PRIVATE,
+    )
+    gb = contacts.create_client_group(
+        actor=admin,
+        display_name=f"Groupe Ondine {b.t('GB name')}",
+        privacy=Privacy.PUBLIC,
+        members=[ob, hb],
+    )
+    access.set_manager(actor=admin, client=hb, manager=w.colleagues["staff"])
+    access.grant_access(actor=admin, client=pb, team=team)
+    access.move_client_to_portfolio(actor=admin, client=ob, portfolio=portfolio)
+    access.set_role_holder(actor=admin, client=ob, slot=1, colleague=w.colleagues["staff"])
+    for key, found in (("HB", hb), ("PB", pb), ("GB", gb), ("OB", ob)):
+        w.contacts[key] = Contact.objects.get(pk=found.pk)
+    return w
+
+
+def _collect_items(w: FirmWorld) -> None:
+    """The records of the firm that routes name by id, by kind."""
+    firm_id = w.firm.pk
+    for key, contact in w.contacts.items():
+        w.add_item("contact", key, contact.pk, contact)
+        for kind, model in (
+            ("email", EmailAddress),
+            ("phone", PhoneNumber),
+            ("address", PostalAddress),
+            ("social_handle", SocialHandle),
+        ):
+            _rows(w, kind, model, key, contact)
+        for grant in AccessGrant.objects.filter(client=contact):
+            w.add_item("grant", f"{key} grant {grant.pk}", grant.pk, contact)
+    for card in ContactCard.objects.filter(firm_id=firm_id).select_related(
+        "person", "organization"
+    ):
+        name = f"card {card.person.display_name} at {card.organization.display_name}"
+        w.add_item("card", name, card.pk, card.organization, also=card.person_id)
+    for key, colleague in w.colleagues.items():
+        w.add_item("colleague", key, colleague.pk)
+    listed: tuple[tuple[type[models.Model], str], ...] = (
+        (Team, "team"),
+        (Portfolio, "portfolio"),
+        (OwnerEntry, "owner_entry"),
+        (ContactType, "contact_type"),
+        (WorkType, "work_type"),
+        (WorkStatus, "work_status"),
+        (PersonalAccessToken, "token"),
+    )
+    for firm_model, kind in listed:
+        for pk in _values(firm_model, "pk", firm_id=firm_id)[:3]:
+            w.add_item(kind, f"{kind} {pk}", pk)
+
+
+# ---------------------------------------------------------------------------------------
+# Id canaries: every id of a firm is hidden from its outsiders; inside firm A, from the
+# roles whose levels (LEVELS) do not reach the record.
+# ---------------------------------------------------------------------------------------
+
+
+def _values(model: type[models.Model], *fields: str, **filters: Any) -> list[Any]:
+    """`values_list` of any model (one field: flat)."""
+    rows = model._default_manager.filter(**filters).order_by("pk")
+    return list(rows.values_list(*fields, flat=len(fields) == 1))
+
+
+def _firm_rows(firm: Firm) -> Iterator[tuple[str, models.Model]]:
+    yield "Firm", firm
+    for model in apps.get_models():
+        if not model.__module__.startswith("portefeuille."):
+            continue
+        try:
+            field_ = model._meta.get_field("firm")
+        except Exception:  # noqa: S112 - not firm-scoped
+            continue
+        if getattr(field_, "related_model", None) is not Firm:
+            continue
+        for row in model._default_manager.filter(firm=firm):
+            yield model.__name__, row
+
+
+def tag_ids(world: World) -> None:
+    c = world.canaries
+    for firm_world, outsiders in ((world.a, OUTSIDERS_OF_A), (world.b, INSIDERS_OF_A)):
+        for model_name, row in _firm_rows(firm_world.firm):
+            if isinstance(row.pk, int):
+                c.id(row.pk, f"{model_name} {row.pk} of firm {firm_world.firm.name}", outsiders)
+    names = {contact.pk: key for key, contact in world.a.contacts.items()}
+    hidden_emails = {
+        item.pk
+        for name, item in world.a.items.get("timeline_item", {}).items()
+        if name == "PS e-mail"
+    }
+    for role, levels in LEVELS.items():
+        level = {pk: levels[key] for pk, key in names.items()}
+        me = world.a.colleagues["staff" if role == STAFF else "limited"]
+
+        def hide(pk: int, fact: str, *, role: str = role) -> None:
+            c.id(pk, fact, {role})
+
+        for pk, key in names.items():
+            if level[pk] == NONE:
+                hide(pk, f"contact {key}")
+        firm = world.a.firm
+        for detail in (EmailAddress, PhoneNumber, PostalAddress, SocialHandle):
+            for pk, contact_id in _values(detail, "pk", "contact_id", firm=firm):
+                if level.get(contact_id, NONE) < FULL:
+                    hide(pk, f"{detail.__name__} of {names.get(contact_id)}")
+        for record in (TimelineItem, Document, RoleAssignment, ClientMember, AccessGrant):
+            for pk, client_id in _values(record, "pk", "client_id", firm=firm):
+                if level.get(client_id, NONE) < FULL or (
+                    pk in hidden_emails and record is TimelineItem
+                ):
+                    hide(pk, f"{record.__name__} of {names.get(client_id)}")
+        for pk, email_id in _values(Document, "pk", "email_id", firm=firm, email__in=hidden_emails):
+            hide(pk, f"attachment of the hidden e-mail {email_id}")
+        for link, one, other in (
+            (ContactCard, "person_id", "organization_id"),
+            (GroupMembership, "group_id", "member_id"),
+        ):
+            for pk, x, y in _values(link, "pk", one, other, firm=firm):
+                lx, ly = level.get(x, NONE), level.get(y, NONE)
+                if not ((lx == FULL and ly >= NAME) or (ly == FULL and lx >= NAME)):
+                    hide(pk, f"{link.__name__} between {names.get(x)} and {names.get(y)}")
+        for pk, client_id in _values(AuditEvent, "pk", "client_id", firm=firm):
+            if client_id is None or level.get(client_id, NONE) < FULL:
+                hide(pk, f"audit event {pk} of {names.get(client_id, 'the firm')}")
+        for pk, owner_id in _values(PersonalAccessToken, "pk", "colleague_id", firm=firm):
+            if owner_id != me.pk:
+                hide(pk, f"API token {pk} of colleague {owner_id}")
+
+
+# ---------------------------------------------------------------------------------------
+# Signing the roles in, then deactivating two of them.
+# ---------------------------------------------------------------------------------------
+
+SIGNED_IN = {
+    ADMIN_A: ("a", "admin"),
+    ADMIN_B: ("b", "admin"),
+    STAFF: ("a", "staff"),
+    LIMITED: ("a", "limited"),
+    DEACTIVATED_SESSION: ("a", "deactivated"),
+    REACTIVATED_SESSION: ("a", "reactivated"),
+}
+TOKEN_OF = {DEACTIVATED_TOKEN: DEACTIVATED_SESSION, REACTIVATED_TOKEN: REACTIVATED_SESSION}
+
+
+def _sign_in(colleague: Colleague) -> tuple[HttpClient, str]:
+    """Through the sign-in form and POST /auth/token, as a colleague does."""
+    browser = HttpClient(raise_request_exception=False)
+    answer = browser.post("/accounts/login/", {"login": colleague.email, "password": PASSWORD})
+    assert answer.status_code == 302, answer.content[:500]
+    browser.get(answer["Location"])  # the home page, which shows (and uses up) the greeting
+    answer = HttpClient().post(
+        "/api/v1/auth/token",
+        {"email": colleague.email, "password": PASSWORD, "name": "Balayage"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 201, answer.content[:500]
+    return browser, answer.json()["token"]
+
+
+def build() -> World:
+    """Both firms, every role signed in, D deactivated and R deactivated then reactivated,
+    and every canary tagged."""
+    canaries = Canaries()
+    move_ids_to(FIRM_A_IDS)
+    a = build_firm_a(canaries)
+    move_ids_to(FIRM_B_IDS)
+    b = build_firm_b(canaries)
+    world = World(a=a, b=b, canaries=canaries)
+    for role, (firm_key, colleague_key) in SIGNED_IN.items():
+        firm_world = a if firm_key == "a" else b
+        browser, secret = _sign_in(firm_world.colleagues[colleague_key])
+        world.browsers[role], world.tokens[role] = browser, secret
+        world.own_firm[role] = firm_world
+    for role, session_role in TOKEN_OF.items():
+        world.browsers[role] = HttpClient(raise_request_exception=False)
+        world.tokens[role] = world.tokens[session_role]
+        world.own_firm[role] = a
+    firms.deactivate_colleague(actor=a.admin, colleague=a.colleagues["deactivated"])
+    reactivated = a.colleagues["reactivated"]
+    firms.deactivate_colleague(actor=a.admin, colleague=reactivated)
+    firms.reactivate_colleague(actor=a.admin, colleague=Colleague.objects.get(pk=reactivated.pk))
+    for firm_world in (a, b):
+        firm_world.colleagues = {
+            key: Colleague.objects.get(pk=found.pk) for key, found in firm_world.colleagues.items()
+        }
+        _collect_items(firm_world)
+    tag_ids(world)
+    return world
