@@ -75,6 +75,10 @@ class Others:
         found = self._known.get(pk) if pk is not None else None
         return found[1] if found is not None else _("un contact supprimé")
 
+    @property
+    def reader_is_admin(self) -> bool:
+        return self._reader.is_admin
+
     def ref(self, ref: Any) -> dict[str, Any] | None:
         """The reference as the reader may read it: id and name, or None when hidden."""
         if self.level(ref) == Level.NONE:
@@ -384,6 +388,18 @@ def _network(data: dict[str, Any]) -> str:
         return str(data.get("handle") or "—")
 
 
+def _email_event(text: Promise) -> Renderer:
+    def render(event: AuditEvent, others: Others) -> Rendered:
+        # SECURITY: a logged e-mail may be hidden from this reader (a person whose
+        # communication is not shared): its ids and its attachments' are facts for admins
+        # only, who see every e-mail. The sentence says no more than that one was logged.
+        if others.reader_is_admin:
+            return str(text), event.before, event.after
+        return str(text), None, None
+
+    return render
+
+
 def _render_avatar(event: AuditEvent, others: Others) -> Rendered:
     text = _("Avatar modifié") if _a(event).get("avatar") else _("Avatar retiré")
     return text, event.before, event.after
@@ -687,11 +703,11 @@ KINDS: dict[str, Kind] = {
     ),
     "timeline.email_logged": Kind(
         gettext_lazy("E-mail ajouté à la chronologie"),
-        _plain(gettext_lazy("E-mail ajouté à la chronologie")),
+        _email_event(gettext_lazy("E-mail ajouté à la chronologie")),
     ),
     "timeline.email_deleted": Kind(
         gettext_lazy("E-mail retiré de la chronologie"),
-        _plain(gettext_lazy("E-mail retiré de la chronologie")),
+        _email_event(gettext_lazy("E-mail retiré de la chronologie")),
     ),
     "document.uploaded": Kind(gettext_lazy("Document ajouté"), _render_document),
     "document.renamed": Kind(gettext_lazy("Document renommé"), _render_document),

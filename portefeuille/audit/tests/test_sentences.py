@@ -313,3 +313,22 @@ def test_every_kind_of_event_has_its_own_label_in_each_language() -> None:
         with translation.override(language):
             labels = [action_label(code) for code in KINDS]
         assert len(set(labels)) == len(labels), language
+
+
+def test_a_logged_emails_ids_are_facts_for_admins_only(story: Story) -> None:
+    event = AuditEvent.objects.create(
+        firm=story.ada.firm,
+        actor=story.ada,
+        client=story.orion,
+        action="timeline.email_logged",
+        after={"id": 941_777, "attachments": [941_778], "skipped": 0},
+    )
+    with translation.override("fr"):
+        [for_sam] = show_events(story.sam, [event])
+    assert (for_sam.summary, for_sam.before, for_sam.after) == (
+        "E-mail ajouté à la chronologie",
+        None,
+        None,
+    )
+    [for_ada] = show_events(story.ada, [event])
+    assert for_ada.after == {"id": 941_777, "attachments": [941_778], "skipped": 0}
