@@ -43,7 +43,7 @@ from portefeuille.contacts import views_timeline as timeline_views
 from portefeuille.firms import views as firm_views
 
 from . import canary_world as cw
-from . import figures
+from . import figures, openapi_examples
 from .canary_sweep import (
     ADDRESS,
     API_PAGE_LIMIT,
@@ -603,16 +603,20 @@ def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, str, dict[s
                 yield operation["operationId"].removeprefix(API_PREFIX), method, path, operation
 
 
-def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
+def body_for(schema: dict[str, Any], components: dict[str, Any], ids: Mapping[str, int]) -> Any:
+    """A well-formed JSON value for `schema`, every id field naming `ids[its kind]`."""
+
+    def integer(name: str) -> int:
+        id_kind = BODY_IDS.get(name)
+        return ids[id_kind] if id_kind else NUMBERS.get(name, 1)
+
+    return openapi_examples.example(schema, components, integer)
 
 
 def integer_fields(
     schema: dict[str, Any], components: dict[str, Any], name: str = "", depth: int = 0
 ) -> Iterator[str]:
-    schema = _resolve(schema, components)
+    schema = openapi_examples.resolve(schema, components)
     if depth > 6:
         return
     for key in ("anyOf", "oneOf", "allOf"):
@@ -624,48 +628,6 @@ def integer_fields(
         yield from integer_fields(schema.get("items", {}), components, name, depth + 1)
     for prop, sub in schema.get("properties", {}).items():
         yield from integer_fields(sub, components, prop, depth + 1)
-
-
-def body_for(
-    schema: dict[str, Any],
-    components: dict[str, Any],
-    ids: Mapping[str, int],
-    name: str = "",
-    depth: int = 0,
-) -> Any:
-    """A well-formed JSON value for `schema`, every id field naming `ids[its kind]`."""
-    schema = _resolve(schema, components)
-    for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
-            options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
-            return body_for(options[0], components, ids, name, depth)
-    if "enum" in schema:
-        return schema["enum"][0]
-    kind = schema.get("type")
-    if kind == "object" or "properties" in schema:
-        if depth > 5:
-            return {}
-        return {
-            prop: body_for(sub, components, ids, prop, depth + 1)
-            for prop, sub in schema.get("properties", {}).items()
-        }
-    if kind == "array":
-        return [body_for(schema.get("items", {}), components, ids, name, depth + 1)]
-    if kind == "integer":
-        id_kind = BODY_IDS.get(name)
-        return ids[id_kind] if id_kind else NUMBERS.get(name, 1)
-    if kind == "number":
-        return 1.0
-    if kind == "boolean":
-        return False
-    if kind == "string":
-        return {
-            "email": "exemple@example.test",
-            "date": "2024-01-31",
-            "date-time": "2024-01-31T12:00:00Z",
-            "uri": "https://example.test/",
-        }.get(schema.get("format", ""), "Exemple")
-    return None
 
 
 # ---------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ from portefeuille.firms.models import (
     WorkType,
 )
 
-from . import figures
+from . import figures, openapi_examples
 
 pytestmark = pytest.mark.django_db
 
@@ -381,43 +381,10 @@ def crawl(http: HttpClient, starts: list[str]) -> dict[str, set[tuple[tuple[str,
 # ---------------------------------------------------------------------------------------
 
 
-def example(schema: dict[str, Any], components: dict[str, Any], depth: int = 0) -> Any:
+def example(schema: dict[str, Any], components: dict[str, Any]) -> Any:
     """A well-formed value for a JSON schema; every integer is firm A's id (500000), so
     ids inside a body can be swapped for firm B's."""
-    if "$ref" in schema:
-        return example(components[schema["$ref"].rsplit("/", 1)[-1]], components, depth)
-    for key in ("anyOf", "oneOf", "allOf"):
-        if key in schema:
-            options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
-            return example(options[0], components, depth)
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "const" in schema:
-        return schema["const"]
-    kind = schema.get("type")
-    if kind == "object" or "properties" in schema:
-        if depth > 4:
-            return {}
-        return {
-            name: example(sub, components, depth + 1)
-            for name, sub in schema.get("properties", {}).items()
-        }
-    if kind == "array":
-        return [example(schema.get("items", {}), components, depth + 1)]
-    if kind == "integer":
-        return OURS
-    if kind == "number":
-        return 1.0
-    if kind == "boolean":
-        return False
-    if kind == "string":
-        return {
-            "email": "personne@example.test",
-            "date": "2024-01-31",
-            "date-time": "2024-01-31T12:00:00Z",
-            "uri": "https://example.test/",
-        }.get(schema.get("format", ""), "Exemple")
-    return None
+    return openapi_examples.example(schema, components, lambda _name: OURS)
 
 
 def swap(value: Any, old: int, new: int) -> Any:
