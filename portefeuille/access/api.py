@@ -331,7 +331,7 @@ def create_client(
         "contact_type_id",
     )
     owner = _pick(OwnerEntry.objects.filter(firm_id=actor.firm_id), payload.owner_id, "owner_id")
-    client = services.create_client(
+    client = contact_services.create_client(
         actor=actor,
         kind=payload.kind,
         display_name=payload.display_name,
@@ -446,7 +446,7 @@ def delete_client(request: HttpRequest, client_id: int, if_match: IfMatch = None
         _refuse_name_only(client)
         locked = Contact.objects.select_for_update().get(pk=client.pk)
         check_if_match(if_match, locked.version)
-        services.delete_client(actor=actor, client=locked)
+        contact_services.delete_client(actor=actor, client=locked)
     return Status(204, None)
 
 

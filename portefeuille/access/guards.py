@@ -1,7 +1,7 @@
 """The client checks every service starts with: the client re-read in the actor's firm,
-locked, and seen at the level the action needs. One answer everywhere (docs/access-rules.md):
-a client the actor cannot see is a 404, exactly like an unknown id; a client seen by name
-only is a 403 for anything more than its name."""
+locked, and seen at the level the action needs; an admin-only action; a usable owner.
+One answer everywhere (docs/access-rules.md): a client the actor cannot see is a 404,
+exactly like an unknown id; a client seen by name only is a 403 for anything more."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portefeuille.contacts.models import Contact
-from portefeuille.firms.guards import require_active, same_firm
-from portefeuille.firms.models import Colleague
+from portefeuille.firms.guards import field_error, require_active, require_admin, same_firm
+from portefeuille.firms.models import Colleague, Firm
 
+from .models import OwnerEntry
 from .rules import Level, level
 
 
@@ -43,3 +44,28 @@ def lock_client(actor: Colleague, client: Contact, minimum: Level | None = Level
     if minimum is not None:
         require_level(actor, found, minimum)
     return found
+
+
+def require_admin_on_client(actor: Colleague, client: Contact) -> None:
+    """An admin-only action on a client: a client the actor cannot see stays a 404."""
+    require_active(actor)
+    if not actor.is_admin:
+        require_level(actor, client, Level.NAME)
+        require_admin(actor)
+
+
+def check_owner(actor: Colleague, firm: Firm, owner: OwnerEntry) -> None:
+    """An owner-roster entry may be given to a client: of the firm, ownership on, active."""
+    same_firm(actor, owner)
+    if not firm.ownership_enabled:
+        raise field_error(
+            "owner",
+            _("Les responsables clients sont désactivés dans ce cabinet."),
+            "ownership_disabled",
+        )
+    if owner.colleague_id is not None and not owner.colleague.is_active:  # type: ignore[union-attr]
+        raise field_error(
+            "owner",
+            _("%(name)s est désactivé : choisissez un responsable actif.") % {"name": owner},
+            "inactive",
+        )

@@ -1,17 +1,15 @@
-"""Every write on clients, client teams, privacy, grants, portfolios and the owner roster.
+"""Every write on client teams, privacy, grants, portfolios and the owner roster. The client
+record itself (creating, changing its details, deleting) is written by contacts/services.py.
 
-Each function checks the actor's permission itself (docs/access-rules.md), validates, writes in
-one transaction and records an audit event per change in that same transaction. Objects
-of another firm raise Http404, exactly like unknown ids; a client the actor cannot see at
-all is a 404 too, a client they see but may not change is a PermissionDenied.
+Each function checks the actor's permission itself (access/guards.py, docs/access-rules.md),
+validates, writes in one transaction and records a history event per change in that same
+transaction. Objects of another firm raise Http404, exactly like unknown ids; a client the
+actor cannot see at all is a 404 too, a client they see but may not change is a
+PermissionDenied.
 
 Decisions where the product text is silent:
-- Any active colleague may create a client. A non-admin creator who would not otherwise
-  have full access to it (limited scope, or a private or hidden client, and not its
-  owner) becomes its manager, so nobody creates a client they can no longer open.
-- Client details (`update_client`) may be changed by anyone with full access; the team,
-  privacy and grants only by an admin, the owner or the manager (§4); delete, portfolios
-  and the owner roster by admins only.
+- The team, privacy and grants may be changed by an admin, the owner or the manager;
+  portfolios and the owner roster by admins only.
 - The owner cannot be set while the firm's ownership switch is off (the field is hidden);
   data set before is kept and still gives access (docs/access-rules.md).
 - Adding a member or a grant that already exists, or removing one that does not, is a
@@ -22,13 +20,12 @@ Decisions where the product text is silent:
   privacy, portfolio, transfers), so an ETag built on it changes whenever the client's
   representation does. Role holders, members and grants live in their own tables and
   leave it alone.
-- An audit summary is written in the actor's language; `before`/`after` keep ids and
-  names so any view can render its own text.
+- History events store facts (`before` / `after`: ids, names, values); their sentences
+  are written when read (docs/history.md).
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -45,29 +42,21 @@ from portefeuille.audit.models import AuditEvent
 from portefeuille.audit.services import audit_ref, new_event, record_event
 from portefeuille.contacts.models import Contact, normalise_for_search
 from portefeuille.firms.guards import (
-    check_version,
     field_error,
     require_active,
     require_admin,
+    required_text,
     same_firm,
 )
-from portefeuille.firms.models import Colleague, ContactType, Firm, Privacy, RoleSlot, Team
+from portefeuille.firms.models import Colleague, Firm, Privacy, RoleSlot, Team
 
-from .guards import lock_client, require_level
+from .guards import check_owner, lock_client, require_admin_on_client, require_level
 from .models import AccessGrant, ClientMember, OwnerEntry, Portfolio, PortfolioStaff, RoleAssignment
 from .rules import Level, can_edit_team
 
-NAME_MAX = Contact._meta.get_field("display_name").max_length or 255
 PORTFOLIO_NAME_MAX = Portfolio._meta.get_field("name").max_length or 200
 OWNER_NAME_MAX = OwnerEntry._meta.get_field("name").max_length or 200
 AUDIT_BATCH = 1000
-
-
-class _Unset(enum.Enum):
-    UNSET = 0
-
-
-UNSET = _Unset.UNSET
 
 
 @dataclass(frozen=True)
@@ -81,14 +70,6 @@ class Released:
 # ---------------------------------------------------------------------------------------
 # Checks shared by the services.
 # ---------------------------------------------------------------------------------------
-
-
-def _require_admin_on_client(actor: Colleague, client: Contact) -> None:
-    require_active(actor)
-    if not actor.is_admin:
-        # A client the actor cannot see stays a 404, even for an admin-only action.
-        require_level(actor, client, Level.NAME)
-        require_admin(actor)
 
 
 def _require_team_editor(actor: Colleague, client: Contact) -> None:
@@ -177,171 +158,9 @@ def _update_clients(clients: list[Contact], **values: Any) -> int:
     return count
 
 
-def _validated_name(value: str, field: str, max_length: int) -> str:
-    name = " ".join((value or "").split())
-    if not name:
-        raise field_error(field, _("Ce champ est obligatoire."), "required")
-    if len(name) > max_length:
-        raise field_error(
-            field,
-            _("%(max)s caractères au plus.") % {"max": max_length},
-            "max_length",
-        )
-    return name
-
-
 # ---------------------------------------------------------------------------------------
 # The client record.
 # ---------------------------------------------------------------------------------------
-
-
-def _owner_usable(actor: Colleague, firm: Firm, owner: OwnerEntry) -> None:
-    same_firm(actor, owner)
-    if not firm.ownership_enabled:
-        raise field_error(
-            "owner",
-            _("Les responsables clients sont désactivés dans ce cabinet."),
-            "ownership_disabled",
-        )
-    if owner.colleague_id is not None and not owner.colleague.is_active:  # type: ignore[union-attr]
-        raise field_error(
-            "owner",
-            _("%(name)s est désactivé : choisissez un responsable actif.") % {"name": owner},
-            "inactive",
-        )
-
-
-@transaction.atomic
-def create_client(
-    *,
-    actor: Colleague,
-    kind: str,
-    display_name: str,
-    privacy: str | None = None,
-    contact_type: ContactType | None = None,
-    owner: OwnerEntry | None = None,
-) -> Contact:
-    """Creates a client. See the module docstring for who becomes its manager."""
-    require_active(actor)
-    same_firm(actor, contact_type, owner)
-    firm = _fresh_firm(actor)
-    errors: dict[str, list[ValidationError]] = {}
-
-    def add(field: str, message: str, code: str) -> None:
-        errors.setdefault(field, []).append(ValidationError(message, code=code))
-
-    if kind not in Contact.Kind.values:
-        add("kind", _("Choisissez une personne, une organisation ou un groupe de clients."), "kind")
-    try:
-        name = _validated_name(display_name, "display_name", NAME_MAX)
-    except ValidationError as error:
-        errors.update(error.error_dict)
-        name = ""
-    if privacy is None:
-        privacy = firm.default_privacy
-    if privacy not in Privacy.values:
-        add("privacy", _("Choisissez public, privé ou masqué."), "privacy")
-    if owner is not None:
-        try:
-            _owner_usable(actor, firm, owner)
-        except ValidationError as error:
-            errors.update(error.error_dict)
-    elif firm.ownership_enabled and firm.owner_required:
-        add(
-            "owner",
-            _("Ce cabinet exige un responsable client pour chaque nouveau client."),
-            "required",
-        )
-    if errors:
-        raise ValidationError(errors)
-
-    own_entry = owner is not None and owner.colleague_id == actor.pk
-    needs_manager = actor.is_limited or privacy != Privacy.PUBLIC
-    manager = actor if (not actor.is_admin and needs_manager and not own_entry) else None
-    client = Contact.objects.create(
-        firm_id=actor.firm_id,
-        kind=kind,
-        display_name=name,
-        privacy=privacy,
-        contact_type=contact_type,
-        owner=owner,
-        manager=manager,
-    )
-    record_event(
-        actor=actor,
-        action="client.created",
-        client=client,
-        after={
-            "display_name": name,
-            "kind": kind,
-            "privacy": privacy,
-            "contact_type": audit_ref(contact_type),
-            "owner": audit_ref(owner),
-            "manager": audit_ref(manager),
-        },
-    )
-    return client
-
-
-@transaction.atomic
-def update_client(
-    *,
-    actor: Colleague,
-    client: Contact,
-    display_name: str | _Unset = UNSET,
-    contact_type: ContactType | _Unset | None = UNSET,
-    expected_version: int | None = None,
-) -> Contact:
-    """Changes a client's details; anyone with full access may. A stale `expected_version`
-    is refused with StaleVersionError and changes nothing."""
-    require_active(actor)
-    locked = lock_client(actor, client, None)
-    require_level(actor, locked, Level.FULL)
-    check_version(locked, expected_version)
-    before: dict[str, Any] = {}
-    after: dict[str, Any] = {}
-    if not isinstance(display_name, _Unset):
-        name = _validated_name(display_name, "display_name", NAME_MAX)
-        if name != locked.display_name:
-            before["display_name"], after["display_name"] = locked.display_name, name
-            locked.display_name = name
-    if not isinstance(contact_type, _Unset):
-        same_firm(actor, contact_type)
-        if (contact_type.pk if contact_type else None) != locked.contact_type_id:
-            before["contact_type"] = audit_ref(locked.contact_type)
-            after["contact_type"] = audit_ref(contact_type)
-            locked.contact_type = contact_type
-    if after:
-        # search_name follows display_name (Contact.save computes it).
-        _touch(locked, *after, *(["search_name"] if "display_name" in after else []))
-        record_event(
-            actor=actor,
-            action="client.updated",
-            client=locked,
-            before=before,
-            after=after,
-        )
-    _sync(client, locked, "display_name", "search_name", "contact_type_id")
-    return locked
-
-
-@transaction.atomic
-def delete_client(*, actor: Colleague, client: Contact) -> None:
-    """Deletes a client for good (admins only); its history stays, with its name."""
-    require_active(actor)
-    locked = lock_client(actor, client, None)
-    _require_admin_on_client(actor, locked)
-    record_event(
-        actor=actor,
-        action="client.deleted",
-        client=locked,
-        before={
-            "display_name": locked.display_name,
-            "kind": locked.kind,
-            "privacy": locked.privacy,
-        },
-    )
-    locked.delete()
 
 
 # ---------------------------------------------------------------------------------------
@@ -354,7 +173,7 @@ def set_owner(*, actor: Colleague, client: Contact, owner: OwnerEntry | None) ->
     locked = lock_client(actor, client, None)
     _require_team_editor(actor, locked)
     if owner is not None:
-        _owner_usable(actor, _fresh_firm(actor), owner)
+        check_owner(actor, _fresh_firm(actor), owner)
     if (owner.pk if owner else None) == locked.owner_id:
         return locked
     previous = locked.owner
@@ -590,7 +409,7 @@ def _validated_portfolio(
 ) -> tuple[str, str]:
     errors: dict[str, list[ValidationError]] = {}
     try:
-        clean_name = _validated_name(name, "name", PORTFOLIO_NAME_MAX)
+        clean_name = required_text(name, "name", PORTFOLIO_NAME_MAX)
     except ValidationError as error:
         errors.update(error.error_dict)
         clean_name = ""
@@ -696,7 +515,7 @@ def move_client_to_portfolio(
     locked, so two concurrent moves serialise and each records the true previous portfolio.
     """
     locked = lock_client(actor, client, None)
-    _require_admin_on_client(actor, locked)
+    require_admin_on_client(actor, locked)
     same_firm(actor, portfolio)
     previous = locked.portfolio
     if (portfolio.pk if portfolio else None) == locked.portfolio_id:
@@ -816,7 +635,7 @@ def add_roster_owner(
             )
         entry = OwnerEntry.objects.create(firm_id=actor.firm_id, colleague=colleague)
     else:
-        clean = _validated_name(name, "name", OWNER_NAME_MAX)
+        clean = required_text(name, "name", OWNER_NAME_MAX)
         wanted = normalise_for_search(clean)
         if any(
             normalise_for_search(other) == wanted

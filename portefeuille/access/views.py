@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portefeuille.audit.queries import readable_events
 from portefeuille.audit.sentences import show_events
 from portefeuille.contacts import queries
+from portefeuille.contacts import services as contact_services
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.forms import active_colleagues, apply_errors
 from portefeuille.firms.models import Colleague, Privacy, RoleSlot, Team
@@ -89,7 +90,7 @@ def client_create(request: HttpRequest, actor: Colleague) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            client = services.create_client(
+            client = contact_services.create_client(
                 actor=actor,
                 kind=data["kind"],
                 display_name=data["display_name"],

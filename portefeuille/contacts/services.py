@@ -4,7 +4,7 @@ the avatar.
 
 Each function checks the actor's permission itself, validates everything before writing,
 writes in one transaction and records an audit event per change in that same transaction.
-Creation builds on `access.services.create_client`, which decides the privacy, owner and
+Creation builds on `create_client`, which decides the privacy, owner and
 manager defaults (see its docstring).
 
 Decisions where the product text is silent:
@@ -49,13 +49,20 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 from PIL import Image, UnidentifiedImageError
 
-from portefeuille.access.guards import lock_client
+from portefeuille.access.guards import check_owner, lock_client, require_admin_on_client
 from portefeuille.access.models import OwnerEntry
 from portefeuille.access.rules import Level, can_edit_team, level
-from portefeuille.access.services import UNSET, _Unset, create_client
 from portefeuille.audit.services import audit_ref, record_event
-from portefeuille.firms.guards import check_version, field_error, require_active
-from portefeuille.firms.models import Colleague, ContactType
+from portefeuille.firms.guards import (
+    UNSET,
+    Unset,
+    check_version,
+    field_error,
+    require_active,
+    required_text,
+    same_firm,
+)
+from portefeuille.firms.models import Colleague, ContactType, Firm, Privacy
 
 from . import validators
 from .models import (
@@ -72,6 +79,7 @@ from .models import (
 Kind = Contact.Kind
 
 AVATAR_MAX_BYTES: int = getattr(settings, "AVATAR_MAX_BYTES", 2 * 1024 * 1024)
+NAME_MAX = Contact._meta.get_field("display_name").max_length or 255
 AVATAR_MAX_PIXELS = 4096
 AVATAR_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 
@@ -449,7 +457,7 @@ def _ensure_card(actor: Colleague, person: Contact, organization: Contact, role:
 
 
 def _base_values(**values: Any) -> dict[str, Any]:
-    return {field: value for field, value in values.items() if not isinstance(value, _Unset)}
+    return {field: value for field, value in values.items() if not isinstance(value, Unset)}
 
 
 def _precheck_details(
@@ -505,6 +513,105 @@ def _finish_creation(
         _create_email(actor, client, address, "", field="emails")
     for number in phones:
         _create_phone(actor, client, number, "")
+
+
+# ---------------------------------------------------------------------------------------
+# The client record: created with its name, deleted for good (admins only).
+# ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_client(
+    *,
+    actor: Colleague,
+    kind: str,
+    display_name: str,
+    privacy: str | None = None,
+    contact_type: ContactType | None = None,
+    owner: OwnerEntry | None = None,
+) -> Contact:
+    """Creates a client of any kind with its name only (the per-kind services below add the
+    details). Any active colleague may; a non-admin creator who would not otherwise see it
+    in full (limited scope, or a private or hidden client they do not own) becomes its
+    manager, so nobody creates a client they can no longer open."""
+    require_active(actor)
+    same_firm(actor, contact_type, owner)
+    firm = Firm.objects.get(pk=actor.firm_id)
+    errors: dict[str, list[ValidationError]] = {}
+
+    def add(field: str, message: str, code: str) -> None:
+        errors.setdefault(field, []).append(ValidationError(message, code=code))
+
+    if kind not in Contact.Kind.values:
+        add("kind", _("Choisissez une personne, une organisation ou un groupe de clients."), "kind")
+    try:
+        name = required_text(display_name, "display_name", NAME_MAX)
+    except ValidationError as error:
+        errors.update(error.error_dict)
+        name = ""
+    if privacy is None:
+        privacy = firm.default_privacy
+    if privacy not in Privacy.values:
+        add("privacy", _("Choisissez public, privé ou masqué."), "privacy")
+    if owner is not None:
+        try:
+            check_owner(actor, firm, owner)
+        except ValidationError as error:
+            errors.update(error.error_dict)
+    elif firm.ownership_enabled and firm.owner_required:
+        add(
+            "owner",
+            _("Ce cabinet exige un responsable client pour chaque nouveau client."),
+            "required",
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    own_entry = owner is not None and owner.colleague_id == actor.pk
+    needs_manager = actor.is_limited or privacy != Privacy.PUBLIC
+    manager = actor if (not actor.is_admin and needs_manager and not own_entry) else None
+    client = Contact.objects.create(
+        firm_id=actor.firm_id,
+        kind=kind,
+        display_name=name,
+        privacy=privacy,
+        contact_type=contact_type,
+        owner=owner,
+        manager=manager,
+    )
+    record_event(
+        actor=actor,
+        action="client.created",
+        client=client,
+        after={
+            "display_name": name,
+            "kind": kind,
+            "privacy": privacy,
+            "contact_type": audit_ref(contact_type),
+            "owner": audit_ref(owner),
+            "manager": audit_ref(manager),
+        },
+    )
+    return client
+
+
+@transaction.atomic
+def delete_client(*, actor: Colleague, client: Contact) -> None:
+    """Deletes a client for good (admins only); its history stays, with its name."""
+    require_active(actor)
+    locked = lock_client(actor, client, None)
+    require_admin_on_client(actor, locked)
+    record_event(
+        actor=actor,
+        action="client.deleted",
+        client=locked,
+        before={
+            "display_name": locked.display_name,
+            "kind": locked.kind,
+            "privacy": locked.privacy,
+        },
+    )
+    locked.delete()
 
 
 @transaction.atomic
@@ -723,36 +830,36 @@ def update_contact(
     actor: Colleague,
     contact: Contact,
     expected_version: int | None = None,
-    kind: str | _Unset = UNSET,
-    display_name: str | _Unset = UNSET,
-    first_name: str | _Unset = UNSET,
-    middle_name: str | _Unset = UNSET,
-    last_name: str | _Unset = UNSET,
-    preferred_name: str | _Unset = UNSET,
-    birth_date: date | _Unset | None = UNSET,
-    share_communication: bool | _Unset = UNSET,
-    website: str | _Unset = UNSET,
-    primary_contact: Contact | _Unset | None = UNSET,
-    description: str | _Unset = UNSET,
-    contact_type: ContactType | _Unset | None = UNSET,
-    client_code: str | _Unset = UNSET,
-    legal_name: str | _Unset = UNSET,
-    country: str | _Unset = UNSET,
-    company_number: str | _Unset = UNSET,
-    siret: str | _Unset = UNSET,
-    vat_number: str | _Unset = UNSET,
-    tax_number: str | _Unset = UNSET,
-    fiscal_year_end_month: int | _Unset | None = UNSET,
-    fiscal_year_end_day: int | _Unset | None = UNSET,
-    employment_status: str | _Unset = UNSET,
-    notes: str | _Unset = UNSET,
+    kind: str | Unset = UNSET,
+    display_name: str | Unset = UNSET,
+    first_name: str | Unset = UNSET,
+    middle_name: str | Unset = UNSET,
+    last_name: str | Unset = UNSET,
+    preferred_name: str | Unset = UNSET,
+    birth_date: date | Unset | None = UNSET,
+    share_communication: bool | Unset = UNSET,
+    website: str | Unset = UNSET,
+    primary_contact: Contact | Unset | None = UNSET,
+    description: str | Unset = UNSET,
+    contact_type: ContactType | Unset | None = UNSET,
+    client_code: str | Unset = UNSET,
+    legal_name: str | Unset = UNSET,
+    country: str | Unset = UNSET,
+    company_number: str | Unset = UNSET,
+    siret: str | Unset = UNSET,
+    vat_number: str | Unset = UNSET,
+    tax_number: str | Unset = UNSET,
+    fiscal_year_end_month: int | Unset | None = UNSET,
+    fiscal_year_end_day: int | Unset | None = UNSET,
+    employment_status: str | Unset = UNSET,
+    notes: str | Unset = UNSET,
 ) -> Contact:
     """Changes a contact's basics and accounting details (only the fields given); anyone
     with full access may. The kind never changes. A stale `expected_version` is refused
     with StaleVersionError and changes nothing."""
     locked = lock_client(actor, contact)
     check_version(locked, expected_version)
-    if not isinstance(kind, _Unset) and kind != locked.kind:
+    if not isinstance(kind, Unset) and kind != locked.kind:
         raise field_error(
             "kind",
             _(
@@ -983,15 +1090,15 @@ def update_email(
     *,
     actor: Colleague,
     email: EmailAddress,
-    address: str | _Unset = UNSET,
-    label: str | _Unset = UNSET,
+    address: str | Unset = UNSET,
+    label: str | Unset = UNSET,
 ) -> EmailAddress:
     contact = _detail_row(actor, email)
     row = EmailAddress.objects.select_for_update().get(pk=email.pk)
     before = {"address": row.address, "label": row.label}
-    if not isinstance(address, _Unset):
+    if not isinstance(address, Unset):
         row.address = _clean_email(actor, contact, address, exclude=row)
-    if not isinstance(label, _Unset):
+    if not isinstance(label, Unset):
         row.label = _clean_label(label)
     after = {"address": row.address, "label": row.label}
     if after != before:
@@ -1049,15 +1156,15 @@ def update_phone(
     *,
     actor: Colleague,
     phone: PhoneNumber,
-    number: str | _Unset = UNSET,
-    label: str | _Unset = UNSET,
+    number: str | Unset = UNSET,
+    label: str | Unset = UNSET,
 ) -> PhoneNumber:
     contact = _detail_row(actor, phone)
     row = PhoneNumber.objects.select_for_update().get(pk=phone.pk)
     before = {"number": row.number, "label": row.label}
-    if not isinstance(number, _Unset):
+    if not isinstance(number, Unset):
         row.number = validators.clean_phone(number, contact.country)
-    if not isinstance(label, _Unset):
+    if not isinstance(label, Unset):
         row.label = _clean_label(label)
     after = {"number": row.number, "label": row.label}
     if after != before:
@@ -1203,14 +1310,14 @@ def remove_address(*, actor: Colleague, address: PostalAddress) -> None:
     _bump(contact)
 
 
-def _clean_handle(network: str | _Unset, handle: str | _Unset) -> dict[str, str]:
+def _clean_handle(network: str | Unset, handle: str | Unset) -> dict[str, str]:
     errors = _Errors()
     cleaned: dict[str, str] = {}
-    if not isinstance(network, _Unset):
+    if not isinstance(network, Unset):
         if network not in SocialHandle.Network.values:
             errors.add("network", _("Réseau inconnu : « %(value)s ».") % {"value": network})
         cleaned["network"] = network
-    if not isinstance(handle, _Unset):
+    if not isinstance(handle, Unset):
         text = (handle or "").strip()
         if not text:
             errors.add("handle", _("Saisissez l'identifiant ou l'adresse du profil."), "required")
@@ -1250,14 +1357,14 @@ def update_social_handle(
     *,
     actor: Colleague,
     social_handle: SocialHandle,
-    network: str | _Unset = UNSET,
-    handle: str | _Unset = UNSET,
-    label: str | _Unset = UNSET,
+    network: str | Unset = UNSET,
+    handle: str | Unset = UNSET,
+    label: str | Unset = UNSET,
 ) -> SocialHandle:
     contact = _detail_row(actor, social_handle)
     row = SocialHandle.objects.select_for_update().get(pk=social_handle.pk)
     cleaned: dict[str, str] = dict(_clean_handle(network, handle))
-    if not isinstance(label, _Unset):
+    if not isinstance(label, Unset):
         cleaned["label"] = _clean_label(label)
     before = {field: getattr(row, field) for field in cleaned}
     changed = {field: value for field, value in cleaned.items() if before[field] != value}

@@ -24,7 +24,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_countries import countries
 
 from portefeuille.access import rules
-from portefeuille.access import services as access_services
 from portefeuille.access.models import ClientMember, OwnerEntry, Portfolio, RoleAssignment
 from portefeuille.access.rules import Level
 from portefeuille.firms.forms import active_colleagues, apply_errors
@@ -769,7 +768,7 @@ def contact_change(request: HttpRequest, actor: Colleague, pk: int, action: str)
 
 
 # ---------------------------------------------------------------------------------------
-# Deleting (admins only, confirmed, audited by access.services.delete_client).
+# Deleting (admins only, confirmed, audited by services.delete_client).
 # ---------------------------------------------------------------------------------------
 
 
@@ -779,7 +778,7 @@ def contact_delete(request: HttpRequest, actor: Colleague, pk: int) -> HttpRespo
     contact = load_contact(actor, pk)
     if request.method == "POST":
         name = contact.display_name
-        access_services.delete_client(actor=actor, client=contact)
+        services.delete_client(actor=actor, client=contact)
         messages.success(request, _("Contact « %(name)s » supprimé.") % {"name": name})
         return redirect(f"{reverse('contacts:list')}?{urlencode({'view': 'all'})}")
     inactive = ContactType.objects.filter(firm_id=actor.firm_id, is_archive=True).first()

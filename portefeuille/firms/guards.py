@@ -1,9 +1,10 @@
 """The checks every service starts with: an active actor, an admin, objects of the actor's
-firm, a field error in the caller's language, an expected version. One copy of each, used
-by every app's services (docs/architecture.md, "Services")."""
+firm, a field error in the caller's language, a required text, an expected version. One
+copy of each, used by every app's services (docs/architecture.md)."""
 
 from __future__ import annotations
 
+import enum
 from typing import Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +20,15 @@ class StaleVersionError(ValidationError):
     written. The API answers 412, pages ask to reload."""
 
 
+class Unset(enum.Enum):
+    """The default of an update service's optional arguments: "not given", unlike None."""
+
+    UNSET = 0
+
+
+UNSET = Unset.UNSET
+
+
 class Versioned(Protocol):
     version: int
 
@@ -26,6 +36,18 @@ class Versioned(Protocol):
 def field_error(field: str, message: str, code: str = "invalid") -> ValidationError:
     """A refusal located on one input field."""
     return ValidationError({field: ValidationError(message, code=code)})
+
+
+def required_text(value: str, field: str, max_length: int) -> str:
+    """A required one-line text, its blanks folded; a field error when empty or too long."""
+    text = " ".join((value or "").split())
+    if not text:
+        raise field_error(field, _("Ce champ est obligatoire."), "required")
+    if len(text) > max_length:
+        raise field_error(
+            field, _("%(max)s caractères au plus.") % {"max": max_length}, "max_length"
+        )
+    return text
 
 
 def require_active(actor: Colleague) -> None:

@@ -30,6 +30,7 @@ from portefeuille.access.models import (
 from portefeuille.access.rules import Level, level, visible_clients
 from portefeuille.access.tests.test_rules import World, build_world
 from portefeuille.audit.models import AuditEvent
+from portefeuille.contacts import services as contact_services
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.guards import StaleVersionError
 from portefeuille.firms.models import Colleague, ContactType, Firm, Privacy, RoleSlot
@@ -95,7 +96,9 @@ def fresh(client: Contact) -> Contact:
 
 def test_staff_creates_a_public_client_with_the_firms_default_privacy(world: World) -> None:
     fanny = world.people["fanny"]
-    client = services.create_client(actor=fanny, kind="organization", display_name="  Roux  SAS ")
+    client = contact_services.create_client(
+        actor=fanny, kind="organization", display_name="  Roux  SAS "
+    )
     assert client.firm_id == world.firm.pk
     assert client.display_name == "Roux SAS"
     assert client.privacy == Privacy.PUBLIC
@@ -114,11 +117,13 @@ def test_a_creator_who_would_lose_the_client_becomes_its_manager(world: World) -
     Firm.objects.filter(pk=world.firm.pk).update(default_privacy=Privacy.HIDDEN)
     for who in ["fanny", "louis"]:
         creator = world.people[who]
-        client = services.create_client(actor=creator, kind="person", display_name=f"Client {who}")
+        client = contact_services.create_client(
+            actor=creator, kind="person", display_name=f"Client {who}"
+        )
         assert client.privacy == Privacy.HIDDEN
         assert client.manager == creator
         assert level(creator, client) == Level.FULL
-    admin_made = services.create_client(
+    admin_made = contact_services.create_client(
         actor=world.people["alice"], kind="person", display_name="Client admin"
     )
     assert admin_made.manager is None
@@ -127,7 +132,7 @@ def test_a_creator_who_would_lose_the_client_becomes_its_manager(world: World) -
 def test_a_limited_creator_who_is_the_owner_is_not_made_manager(world: World) -> None:
     louis = world.people["louis"]
     entry = OwnerEntry.objects.create(firm=world.firm, colleague=louis)
-    client = services.create_client(
+    client = contact_services.create_client(
         actor=louis, kind="person", display_name="Dupuis", owner=entry, privacy=Privacy.PRIVATE
     )
     assert client.owner == entry
@@ -138,7 +143,9 @@ def test_a_limited_creator_who_is_the_owner_is_not_made_manager(world: World) ->
 def test_create_client_refuses_bad_input_field_by_field(world: World) -> None:
     fanny = world.people["fanny"]
     error = assert_refused(
-        lambda: services.create_client(actor=fanny, kind="robot", display_name=" ", privacy="x"),
+        lambda: contact_services.create_client(
+            actor=fanny, kind="robot", display_name=" ", privacy="x"
+        ),
         ValidationError,
     )
     assert set(error.message_dict) == {"kind", "display_name", "privacy"}  # type: ignore[attr-defined]
@@ -148,12 +155,14 @@ def test_the_firm_may_require_an_owner_on_new_clients(world: World) -> None:
     Firm.objects.filter(pk=world.firm.pk).update(owner_required=True)
     alice = world.people["alice"]
     assert_refused(
-        lambda: services.create_client(actor=alice, kind="person", display_name="Sans resp."),
+        lambda: contact_services.create_client(
+            actor=alice, kind="person", display_name="Sans resp."
+        ),
         ValidationError,
         "owner",
     )
     entry = OwnerEntry.objects.get(colleague=world.people["olivier"])
-    client = services.create_client(
+    client = contact_services.create_client(
         actor=alice, kind="person", display_name="Avec resp.", owner=entry
     )
     assert client.owner == entry
@@ -162,10 +171,12 @@ def test_the_firm_may_require_an_owner_on_new_clients(world: World) -> None:
 def test_ownership_switched_off_neither_requires_nor_accepts_an_owner(world: World) -> None:
     Firm.objects.filter(pk=world.firm.pk).update(ownership_enabled=False, owner_required=True)
     alice = world.people["alice"]
-    services.create_client(actor=alice, kind="person", display_name="Sans responsable")
+    contact_services.create_client(actor=alice, kind="person", display_name="Sans responsable")
     entry = OwnerEntry.objects.get(colleague=world.people["olivier"])
     assert_refused(
-        lambda: services.create_client(actor=alice, kind="person", display_name="X", owner=entry),
+        lambda: contact_services.create_client(
+            actor=alice, kind="person", display_name="X", owner=entry
+        ),
         ValidationError,
         "owner",
     )
@@ -182,13 +193,13 @@ def test_an_owner_or_type_of_another_firm_is_a_404(world: World) -> None:
     foreign_type = ContactType.objects.filter(firm=zoe.firm).first()
     alice = world.people["alice"]
     assert_refused(
-        lambda: services.create_client(
+        lambda: contact_services.create_client(
             actor=alice, kind="person", display_name="X", owner=foreign_entry
         ),
         Http404,
     )
     assert_refused(
-        lambda: services.create_client(
+        lambda: contact_services.create_client(
             actor=alice, kind="person", display_name="X", contact_type=foreign_type
         ),
         Http404,
@@ -198,7 +209,7 @@ def test_an_owner_or_type_of_another_firm_is_a_404(world: World) -> None:
 def test_an_inactive_colleague_can_change_nothing(world: World) -> None:
     ines = world.people["ines"]
     assert_refused(
-        lambda: services.create_client(actor=ines, kind="person", display_name="X"),
+        lambda: contact_services.create_client(actor=ines, kind="person", display_name="X"),
         PermissionDenied,
     )
 
@@ -206,8 +217,8 @@ def test_an_inactive_colleague_can_change_nothing(world: World) -> None:
 def test_anyone_with_full_access_edits_details_and_the_version_moves(world: World) -> None:
     lea = world.people["lea"]  # limited, but on the client team
     client = world.clients["followed_hidden"]
-    updated = services.update_client(
-        actor=lea, client=client, display_name="Nouveau nom", expected_version=1
+    updated = contact_services.update_contact(
+        actor=lea, contact=client, display_name="Nouveau nom", expected_version=1
     )
     assert updated.version == 2
     assert client.display_name == "Nouveau nom"
@@ -221,10 +232,10 @@ def test_anyone_with_full_access_edits_details_and_the_version_moves(world: Worl
 def test_a_stale_edit_is_refused_and_the_other_change_stays(world: World) -> None:
     alice = world.people["alice"]
     client = world.clients["public"]
-    services.update_client(actor=alice, client=client, display_name="Premier")
+    contact_services.update_contact(actor=alice, contact=client, display_name="Premier")
     error = assert_refused(
-        lambda: services.update_client(
-            actor=alice, client=client, display_name="Second", expected_version=1
+        lambda: contact_services.update_contact(
+            actor=alice, contact=client, display_name="Second", expected_version=1
         ),
         StaleVersionError,
     )
@@ -235,14 +246,14 @@ def test_a_stale_edit_is_refused_and_the_other_change_stays(world: World) -> Non
 def test_details_edit_needs_full_access(world: World) -> None:
     fanny = world.people["fanny"]
     assert_refused(
-        lambda: services.update_client(
-            actor=fanny, client=world.clients["private"], display_name="X"
+        lambda: contact_services.update_contact(
+            actor=fanny, contact=world.clients["private"], display_name="X"
         ),
         PermissionDenied,
     )
     assert_refused(
-        lambda: services.update_client(
-            actor=fanny, client=world.clients["hidden"], display_name="X"
+        lambda: contact_services.update_contact(
+            actor=fanny, contact=world.clients["hidden"], display_name="X"
         ),
         Http404,
     )
@@ -251,7 +262,9 @@ def test_details_edit_needs_full_access(world: World) -> None:
 def test_setting_a_type_of_the_firm_is_audited(world: World) -> None:
     alice = world.people["alice"]
     prospect = ContactType.objects.get(firm=world.firm, name="Prospect")
-    services.update_client(actor=alice, client=world.clients["public"], contact_type=prospect)
+    contact_services.update_contact(
+        actor=alice, contact=world.clients["public"], contact_type=prospect
+    )
     assert fresh(world.clients["public"]).contact_type == prospect
     assert last_event().after == {"contact_type": {"id": prospect.pk, "name": "Prospect"}}
 
@@ -261,14 +274,14 @@ def test_only_admins_delete_and_the_history_keeps_the_name(world: World) -> None
     for who in ["olivier", "marc", "fanny"]:
         actor = world.people[who]
         assert_refused(
-            lambda: services.delete_client(actor=actor, client=client),  # noqa: B023
+            lambda: contact_services.delete_client(actor=actor, client=client),  # noqa: B023
             PermissionDenied,
         )
     assert_refused(
-        lambda: services.delete_client(actor=world.people["louis"], client=client), Http404
+        lambda: contact_services.delete_client(actor=world.people["louis"], client=client), Http404
     )
     client_id = client.pk
-    services.delete_client(actor=world.people["alice"], client=client)
+    contact_services.delete_client(actor=world.people["alice"], client=client)
     assert not Contact.objects.filter(pk=client_id).exists()
     assert not ClientMember.objects.filter(client_id=client_id).exists()
     event = AuditEvent.objects.get(client_id=client_id, action="client.deleted")
@@ -866,9 +879,9 @@ def test_refusals_speak_the_callers_language(world: World) -> None:
             services.set_privacy(actor=fanny, client=world.clients["public"], privacy="hidden")
         assert "Only an admin" in str(raised.value)
         with pytest.raises(ValidationError) as invalid:
-            services.create_client(actor=fanny, kind="person", display_name="")
+            contact_services.create_client(actor=fanny, kind="person", display_name="")
         assert invalid.value.message_dict["display_name"] == ["This field is required."]
     with translation.override("fr"):
         with pytest.raises(ValidationError) as invalid:
-            services.create_client(actor=fanny, kind="person", display_name="")
+            contact_services.create_client(actor=fanny, kind="person", display_name="")
         assert invalid.value.message_dict["display_name"] == ["Ce champ est obligatoire."]

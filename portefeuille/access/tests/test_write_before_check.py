@@ -20,6 +20,7 @@ from django.http import Http404
 
 from portefeuille.access import services as access
 from portefeuille.access.models import OwnerEntry, Portfolio
+from portefeuille.contacts import services as contacts
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.models import Colleague, ContactType, Team
 
@@ -149,15 +150,15 @@ ADMIN_CLIENT_CALLS: dict[str, ClientCall] = {
     "move_client_to_portfolio": lambda w, actor, client: access.move_client_to_portfolio(
         actor=actor, client=client, portfolio=None
     ),
-    "delete_client": lambda w, actor, client: access.delete_client(actor=actor, client=client),
+    "delete_client": lambda w, actor, client: contacts.delete_client(actor=actor, client=client),
 }
 DETAILS_CALLS: dict[str, ClientCall] = {
-    "update_client": lambda w, actor, client: access.update_client(
-        actor=actor, client=client, display_name="Nouveau nom"
+    "update_contact": lambda w, actor, client: contacts.update_contact(
+        actor=actor, contact=client, display_name="Nouveau nom"
     ),
 }
 
-# (actor, client, expected refusal of the team/admin calls, of update_client (None: allowed))
+# (actor, client, expected refusal of the team/admin calls, of update_contact (None: allowed))
 CLIENT_SCENARIOS: dict[str, tuple[int, int, type[Exception], type[Exception] | None]] = {
     "staff on a public client they are not on the team of": (
         OUTSIDER,
@@ -253,7 +254,7 @@ def admin_cases() -> list[Case]:
             "inactive colleague",
             _as(
                 INACTIVE_ADMIN,
-                lambda w, a: access.create_client(
+                lambda w, a: contacts.create_client(
                     actor=a, kind="person", display_name="Jeanne Martin"
                 ),
             ),
@@ -311,11 +312,11 @@ THEIR_OBJECT_CALLS: dict[str, Callable[[Cast, Colleague, Contact], object]] = {
     "release_colleague_clients": lambda w, a, c: access.release_colleague_clients(
         actor=a, colleague=w.colleague(THEIR_ADMIN), owner_to=None, manager_to=None
     ),
-    "create_client": lambda w, a, c: access.create_client(
+    "create_client": lambda w, a, c: contacts.create_client(
         actor=a, kind="person", display_name="Jeanne Martin", owner=w.entry(THEIR_ENTRY)
     ),
-    "update_client": lambda w, a, c: access.update_client(
-        actor=a, client=c, contact_type=w.their_contact_type()
+    "update_contact": lambda w, a, c: contacts.update_contact(
+        actor=a, contact=c, contact_type=w.their_contact_type()
     ),
 }
 
