@@ -110,9 +110,16 @@ class TimelineEmailLoggedOut(Schema):
     entry: TimelineEntryOut
     skipped_attachments: list[str] = Field(
         description="Names of the attachments not kept (type not accepted, too large, a zip "
-        "refused by its declared sizes, too many attachments); `skipped_details` says why."
+        f"refused by its declared sizes, too many attachments), the first "
+        f"{timeline.SKIPPED_LISTED}; `skipped_details` says why."
     )
-    skipped_details: list[SkippedAttachmentOut]
+    skipped_details: list[SkippedAttachmentOut] = Field(
+        description="The same attachments, each with the reason it was not kept."
+    )
+    skipped_others: int = Field(
+        description=f"How many more attachments were not kept, past the {timeline.SKIPPED_LISTED} "
+        "listed."
+    )
 
 
 class ContactDocumentRename(InputSchema):
@@ -334,10 +341,11 @@ def create_timeline_email(
         201,
         {
             "entry": _item_out(item),
-            "skipped_attachments": logged.skipped,
+            "skipped_attachments": [skipped.name for skipped in logged.listed],
             "skipped_details": [
-                {"name": skipped.name, "reason": skipped.reason} for skipped in logged.refused
+                {"name": skipped.name, "reason": skipped.reason} for skipped in logged.listed
             ],
+            "skipped_others": logged.others,
         },
     )
 

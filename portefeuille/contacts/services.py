@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.validators import URLValidator, validate_email
@@ -63,6 +62,7 @@ from portefeuille.firms.guards import (
     same_firm,
 )
 from portefeuille.firms.models import Colleague, ContactType, Firm, Privacy
+from portefeuille.web.uploads import avatar_max_bytes
 
 from . import validators
 from .models import (
@@ -78,7 +78,7 @@ from .models import (
 
 Kind = Contact.Kind
 
-AVATAR_MAX_BYTES: int = getattr(settings, "AVATAR_MAX_BYTES", 2 * 1024 * 1024)
+AVATAR_MAX_BYTES: int = avatar_max_bytes()
 NAME_MAX = Contact._meta.get_field("display_name").max_length or 255
 AVATAR_MAX_PIXELS = 4096
 AVATAR_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}

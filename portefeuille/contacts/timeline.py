@@ -13,15 +13,18 @@ Decisions where the spec is silent:
   admins — on the timeline, in the documents (their attachments) and in the API. Notes and
   events are not affected. Turning it back on shows them again to everyone with full access.
 - A client group's timeline holds only the group's own items, never its members'.
-- Logging an e-mail reads an uploaded .eml with the standard `email` package
-  (policy.default). It is refused, nothing written, when the file is not an e-mail (binary,
-  no "From" header or no other header of a message), is too large, or when the same
-  Message-ID is already on this client's timeline. Attachments become documents of the
+- Logging an e-mail reads an uploaded .eml with a bounded reader (mime.py: linear in the
+  file, whatever it holds). It is refused, nothing written, when the file is not an e-mail
+  (binary, no "From" header or no other header of a message), is too large, passes one of
+  the reader's bounds (headers over 256 KB, over 500 parts, over 1,000 recipients...), or
+  when the same Message-ID is already on this client's timeline. Attachments become documents of the
   client linked to the e-mail; an attachment refused as an upload would be (documents.py:
   type not on the allow-list, a zip refused by its declared sizes...) is not kept, and the
   answer lists it with the reason. At most `EMAIL_MAX_ATTACHMENTS` are kept; the others are
-  listed too. An attachment decodes to no more than its encoded size, so the .eml's own
-  limit bounds each of them. A missing or unreadable date is the time of logging.
+  listed too (the answers name the first `SKIPPED_LISTED` and count the others). An
+  attachment decodes to no more than its encoded size, so the .eml's own limit bounds each
+  of them. The text kept is at most `EMAIL_BODY_MAX_CHARS` (an HTML body is read from its
+  first 2 MiB). A missing or unreadable date is the time of logging.
 - Editing is for notes only (an e-mail is a record of what was sent); notes and e-mails can
   be deleted. Deleting an e-mail keeps its attachments as documents of the client.
 - Permission: FULL access to the client, for reading and for every change.
@@ -30,16 +33,12 @@ Decisions where the spec is silent:
 from __future__ import annotations
 
 import datetime
-import email
-import email.policy
+import html
 import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from email.headerregistry import Address
-from email.message import EmailMessage
 from functools import partial
-from html.parser import HTMLParser
 from typing import IO, Any, Literal
 
 import filetype
@@ -62,12 +61,18 @@ from portefeuille.audit.sentences import ShownEvent, show_events
 from portefeuille.audit.services import record_event
 from portefeuille.firms.models import Colleague
 
-from . import documents
+from . import documents, mime
 from .models import Contact, TimelineItem, normalise_for_search
 
 NOTE_MAX_CHARS = 50_000
 # The most attachments of one .eml kept as documents (each is a row and a stored file).
 EMAIL_MAX_ATTACHMENTS = 100
+# The most attachments not kept that an answer names (the page's message is kept in the
+# session); the others are counted: "and 80 others".
+SKIPPED_LISTED = 20
+# The most characters of an e-mail's text kept on the timeline (a long note is 50,000): the
+# text is searched and shown on every read; past this it ends with "[…]".
+EMAIL_BODY_MAX_CHARS = 500_000
 ItemType = Literal["note", "email", "event"]
 ITEM_TYPES: tuple[ItemType, ...] = ("note", "email", "event")
 # Where a page ends: (moment, rank — items 1, events 0 —, id), newest first.
@@ -377,45 +382,24 @@ def delete_item(*, actor: Colleague, item: TimelineItem) -> None:
 # ---------------------------------------------------------------------------------------
 
 
-class _HtmlToText(HTMLParser):
-    """The readable text of an HTML e-mail body: scripts and styles dropped, blocks on their
-    own lines."""
-
-    BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
-    SKIPPED = {"script", "style", "head", "title"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIPPED:
-            self.skipping += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIPPED:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
-
-    def text(self) -> str:
-        raw = "".join(self.parts)
-        lines = [" ".join(line.split()) for line in raw.splitlines()]
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+# The text of an HTML e-mail by substitutions that never look back, so linear in the body
+# whatever it holds (html.parser, like html5ever, takes quadratic time on a few hundred
+# kilobytes of unclosed tags or comments), read from the first HTML_MAX_CHARS of the body
+# (about a quarter of a second at worst). An unclosed comment or script ends the text.
+HTML_MAX_CHARS = 2 * 1024 * 1024
+_COMMENT = re.compile(r"<!--(?:.*?-->|.*)", re.S)
+_SKIPPED = re.compile(r"<(script|style|head|title)\b[^<>]*>(?:.*?</\1\s*>|.*)", re.S | re.I)
+_BLOCK = re.compile(r"</?(?:p|div|br|li|tr|h[1-6]|blockquote)\b[^<>]*>", re.I)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<[!?][^<>]*>")
 
 
 def html_to_text(markup: str) -> str:
-    parser = _HtmlToText()
-    parser.feed(markup)
-    parser.close()
-    return parser.text()
+    """The readable text of an HTML e-mail body (its first HTML_MAX_CHARS): comments,
+    scripts, styles and the head dropped, blocks on their own lines, entities decoded."""
+    text = _SKIPPED.sub("", _COMMENT.sub("", markup[:HTML_MAX_CHARS]))
+    text = html.unescape(_TAG.sub("", _BLOCK.sub("\n", text)))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 @dataclass
@@ -441,73 +425,87 @@ def _malformed(reason: str) -> ValidationError:
     )
 
 
-def _addresses(message: EmailMessage, name: str) -> list[str]:
-    header = message.get(name)
-    if header is None:
-        return []
-    found: Sequence[Address] = getattr(header, "addresses", ())
-    # An address without a domain ("pas une adresse") is not an address.
-    return [str(address) for address in found if address.username and address.domain]
+def _too_complex(refused: mime.TooComplex) -> ValidationError:
+    limit = refused.limit
+    messages = {
+        "headers_too_large": _(
+            "Les en-têtes de cet e-mail dépassent %(limit)s : il n'est pas accepté."
+        ),
+        "all_headers_too_large": _(
+            "Les en-têtes des parties de cet e-mail dépassent %(limit)s en tout : il n'est pas "
+            "accepté."
+        ),
+        "too_many_parts": _("Cet e-mail compte plus de %(limit)s parties : il n'est pas accepté."),
+        "too_deep": _(
+            "Cet e-mail imbrique ses parties sur plus de %(limit)s niveaux : il n'est pas accepté."
+        ),
+        "too_many_recipients": _(
+            "Cet e-mail a plus de %(limit)s destinataires : il n'est pas accepté."
+        ),
+    }
+    shown = documents.human_size(limit) if refused.code.endswith("too_large") else limit
+    return ValidationError(
+        {
+            "file": ValidationError(
+                messages[refused.code] % {"limit": shown}, code=f"email_{refused.code}"
+            )
+        }
+    )
 
 
 def parse_eml(raw: bytes) -> ParsedEmail:
-    """Reads an .eml file; ValidationError on "file" when it is not a readable e-mail."""
-    if not raw.strip():
+    """Reads an .eml file; ValidationError on "file" when it is not a readable e-mail, or
+    is past one of the bounds of mime.py (too many parts, headers too large...)."""
+    if not raw or raw.isspace():
         raise _malformed(_("le fichier est vide."))
     # Only the headers must be text: a body may hold 8-bit text in any charset.
-    head = raw[:65536].replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
-    if (
-        filetype.guess(raw[:8192]) is not None
-        or b"\x00" in head
-        or not documents.looks_like_email(head.decode("utf-8", errors="replace"))
-    ):
+    head = raw[: mime.MAX_HEADER_BYTES + 2].replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
+    if filetype.guess(raw[:8192]) is not None or b"\x00" in head:
         raise _malformed(_("il ne commence pas par les en-têtes d'un message (De, À, Objet…)."))
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        senders = _addresses(message, "From")
-        if not senders:
-            raise _malformed(_("l'expéditeur (en-tête « From ») est absent ou illisible."))
-        recipients = [
-            address for name in ("To", "Cc", "Bcc") for address in _addresses(message, name)
-        ]
-        subject = str(message.get("Subject") or "").strip()
-        message_id = str(message.get("Message-ID") or "").strip()
+        # Bounded in time and memory whatever the file holds (see mime.py).
+        message = mime.read(raw)
+    except mime.TooComplex as refused:
+        raise _too_complex(refused) from None
+    if not documents.looks_like_email(head.decode("utf-8", errors="replace")):
+        raise _malformed(_("il ne commence pas par les en-têtes d'un message (De, À, Objet…)."))
+    if not message.senders:
+        raise _malformed(_("l'expéditeur (en-tête « From ») est absent ou illisible."))
+    try:
         occurred_at = timezone.now()
-        date_header = message.get("Date")
-        date_value = getattr(date_header, "datetime", None) if date_header is not None else None
-        if isinstance(date_value, datetime.datetime):
-            if timezone.is_naive(date_value):
-                date_value = date_value.replace(tzinfo=datetime.UTC)
-            occurred_at = date_value
+        if message.date is not None:
+            occurred_at = message.date
+            if timezone.is_naive(occurred_at):
+                occurred_at = occurred_at.replace(tzinfo=datetime.UTC)
         body = ""
-        part = message.get_body(preferencelist=("plain",))
+        part = mime.body(message, "plain")
         if part is not None:
-            body = str(part.get_content())
+            body = part.text_content()
         else:
-            part = message.get_body(preferencelist=("html",))
+            part = mime.body(message, "html")
             if part is not None:
-                body = html_to_text(str(part.get_content()))
+                body = html_to_text(part.text_content())
         attachments: list[tuple[str, bytes]] = []
-        # iter_attachments decodes nothing: each payload is decoded below, one at a time,
-        # and a nested message/rfc822 part is not unpacked (its payload decodes to None).
-        for attachment in message.iter_attachments():
-            content = attachment.get_payload(decode=True)
-            if not isinstance(content, bytes) or not content:
+        for attachment in mime.attachments(message):
+            # A multipart, or a message attached inside the message, is not unpacked.
+            if attachment.parts is not None or attachment.maintype == "message":
                 continue
-            name = attachment.get_filename() or _("piece-jointe")
-            attachments.append((str(name), content))
-    except ValidationError:
-        raise
-    except Exception:  # the email package raises many kinds of errors on broken input
+            content = attachment.payload()
+            if not content:
+                continue
+            attachments.append((attachment.filename or _("piece-jointe"), content))
+    except (ValueError, LookupError, UnicodeError):  # a broken encoding, a broken body
         raise _malformed(_("sa structure est invalide.")) from None
+    body = body.strip()
+    if len(body) > EMAIL_BODY_MAX_CHARS:
+        body = body[:EMAIL_BODY_MAX_CHARS].rstrip() + "\n[…]"
     return ParsedEmail(
-        subject=subject[:998],
-        sender=senders[0][:998],
-        recipients=recipients,
-        message_id=message_id[:998],
+        subject=message.subject.strip()[:998],
+        sender=message.senders[0][:998],
+        recipients=message.recipients,
+        message_id=message.message_id.strip()[:998],
         occurred_at=occurred_at,
-        body=body.strip(),
+        body=body,
         attachments=attachments,
     )
 
@@ -530,6 +528,16 @@ class LoggedEmail:
     def skipped(self) -> list[str]:
         """The names of the attachments not kept."""
         return [attachment.name for attachment in self.refused]
+
+    @property
+    def listed(self) -> list[SkippedAttachment]:
+        """The attachments not kept that an answer names: the first SKIPPED_LISTED."""
+        return self.refused[:SKIPPED_LISTED]
+
+    @property
+    def others(self) -> int:
+        """How many attachments not kept an answer does not name."""
+        return max(0, len(self.refused) - SKIPPED_LISTED)
 
 
 def log_email(*, actor: Colleague, client: Contact, file: IO[bytes], size: int) -> LoggedEmail:

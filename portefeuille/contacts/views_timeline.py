@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -234,8 +235,13 @@ def email_upload(request: HttpRequest, actor: Colleague, pk: int) -> HttpRespons
     if logged.refused:
         each = [
             _("« %(name)s » : %(reason)s") % {"name": skipped.name, "reason": skipped.reason}
-            for skipped in logged.refused
+            for skipped in logged.listed
         ]
+        if logged.others:
+            each.append(
+                ngettext("Et %(count)s autre.", "Et %(count)s autres.", logged.others)
+                % {"count": logged.others}
+            )
         messages.warning(
             request, _("Pièces jointes non conservées : %(list)s") % {"list": " ".join(each)}
         )

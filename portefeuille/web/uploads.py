@@ -27,13 +27,17 @@ from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from portefeuille.firms.tokens import authenticate_token
+
 # Room for the other fields of an upload form (CSRF token, a name) and the multipart framing.
 FORM_ALLOWANCE = 64 * 1024
 _ATTRIBUTE = "portefeuille_upload_refusal"
+_FILE_LIMIT_ATTRIBUTE = "portefeuille_file_limit"
 
 
 def human_size(size: int) -> str:
@@ -56,10 +60,45 @@ def _is_multipart(request: HttpRequest) -> bool:
     return request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/")
 
 
+def _avatar_bytes() -> int:
+    return avatar_max_bytes()
+
+
+def avatar_max_bytes() -> int:
+    """The most bytes an avatar image may have (`AVATAR_MAX_BYTES`, 2 MB by default)."""
+    return int(getattr(settings, "AVATAR_MAX_BYTES", 2 * 1024 * 1024))
+
+
+# Routes that take a smaller file than a document (by view name): the most file bytes
+# their bodies may carry. Every change of a contact's page takes at most its avatar.
+ROUTE_FILE_LIMITS: dict[str, Callable[[], int]] = {
+    "contacts:change": _avatar_bytes,
+    "api:set_avatar": _avatar_bytes,
+}
+
+
+def file_limit(request: HttpRequest) -> int:
+    """The most file bytes this request may carry: `DOCUMENT_MAX_UPLOAD_BYTES`, less on the
+    routes of ROUTE_FILE_LIMITS. Found from the path alone, before the body is read."""
+    found: int | None = getattr(request, _FILE_LIMIT_ATTRIBUTE, None)
+    if found is not None:
+        return found
+    limit = max_file_bytes()
+    try:
+        view_name = resolve(request.path_info).view_name
+    except Resolver404:
+        view_name = ""
+    route_limit = ROUTE_FILE_LIMITS.get(view_name)
+    if route_limit is not None:
+        limit = min(limit, route_limit())
+    setattr(request, _FILE_LIMIT_ATTRIBUTE, limit)
+    return limit
+
+
 def body_limit(request: HttpRequest) -> int | None:
     """The largest body this request may announce; None when there is no limit."""
     if _is_multipart(request):
-        return max_file_bytes() + FORM_ALLOWANCE
+        return file_limit(request) + FORM_ALLOWANCE
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return None if limit is None else int(limit)
 
@@ -110,7 +149,7 @@ class LimitedUploadHandler(FileUploadHandler):
 
     def __init__(self, request: Any = None) -> None:
         super().__init__(request)
-        self.limit = max_file_bytes()
+        self.limit = max_file_bytes() if request is None else file_limit(request)
         self.received = 0
 
     def handle_raw_input(
@@ -154,16 +193,28 @@ def answers_upload_refusal(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
+def _caller_language(request: HttpRequest) -> str:
+    """The language of the colleague calling the API, else French. A token is looked up
+    (one query by its prefix, as the API does): the body is refused already, so this costs
+    no more than answering it. A request carrying a token is judged on the token alone."""
+    scheme, _space, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        colleague = authenticate_token(secret.strip())
+        language = colleague.language if colleague is not None else ""
+    else:
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user is not None and user.is_active else ""
+    return language or str(settings.LANGUAGE_CODE)
+
+
 def refusal_response(request: HttpRequest, found: Refusal) -> HttpResponse:
     """The refusal in the caller's language and format."""
     from portefeuille.api.errors import problem_response
-    from portefeuille.api.language import api_language
+    from portefeuille.api.language import header_language
     from portefeuille.api.middleware import api_prefix
 
     if request.path_info.startswith(api_prefix()):
-        user = getattr(request, "user", None)
-        own = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
-        with translation.override(api_language(request, own)):
+        with translation.override(header_language(request) or _caller_language(request)):
             length_required = found.status == 411
             response = problem_response(
                 request,
@@ -202,7 +253,7 @@ class UploadLimitMiddleware:
             _refuse(request, Refusal(status=411, limit=limit or 0, upload=_is_multipart(request)))
         elif announced is not None and limit is not None and announced > limit:
             upload = _is_multipart(request)
-            shown = max_file_bytes() if upload else limit
+            shown = file_limit(request) if upload else limit
             _refuse(request, Refusal(status=413, limit=shown, upload=upload))
         response = self.get_response(request)
         found = refusal(request)

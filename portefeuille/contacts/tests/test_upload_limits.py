@@ -17,6 +17,8 @@ from django.urls import reverse
 from portefeuille.api.testing import assert_problem, token_headers
 from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts.models import Contact, Document, TimelineItem
+from portefeuille.contacts.services import AVATAR_MAX_BYTES
+from portefeuille.web.uploads import FORM_ALLOWANCE
 
 from .timeline_samples import PDF, World, eml, image, make_world
 
@@ -291,3 +293,102 @@ def test_an_email_under_the_limit_is_logged(world: World) -> None:
     )
     assert response.status_code == 302
     assert TimelineItem.objects.filter(kind="email").count() == 1
+
+
+# --- the avatar routes take an avatar, not a document ---------------------------------------
+
+
+def avatar_routes(world: World) -> dict[str, str]:
+    return {
+        "page": reverse("contacts:change", args=[world.client.pk, "avatar"]),
+        "api": f"/api/v1/contacts/{world.client.pk}/avatar",
+    }
+
+
+def send_avatar(world: World, route: str, body: SlowBody, length: int) -> Any:
+    if route == "page":
+        return send(world.browse(world.member), avatar_routes(world)[route], body, length=length)
+    headers = token_headers(world.member)
+    return send(Client(), avatar_routes(world)[route], body, length=length, headers=headers)
+
+
+@pytest.mark.parametrize("route", ["page", "api"])
+def test_an_avatar_route_refuses_a_body_announced_past_the_avatar_limit_unread(
+    world: World, settings: Any, route: str
+) -> None:
+    # Before, these routes read up to the document limit (25 MB) before the 2 MB one applied.
+    settings.DOCUMENT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+    data = multipart("photo.png", image("PNG") + b"0" * (AVATAR_MAX_BYTES + FORM_ALLOWANCE))
+    body = SlowBody(data, piece=256 * 1024)
+    response = send_avatar(world, route, body, len(data))
+    assert response.status_code == 413
+    assert "Le fichier dépasse la limite de 2 Mo." in response.content.decode()
+    assert body.read_so_far == 0
+    assert not Contact.objects.get(pk=world.client.pk).avatar
+
+
+@pytest.mark.parametrize("route", ["page", "api"])
+def test_an_avatar_route_stops_reading_once_the_file_passes_the_avatar_limit(
+    world: World, settings: Any, route: str
+) -> None:
+    settings.DOCUMENT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+    # Announced within the avatar limit and the form's allowance: only the count stops it.
+    data = multipart("photo.png", image("PNG") + b"0" * (AVATAR_MAX_BYTES + 60_000))
+    body = SlowBody(data)
+    response = send_avatar(world, route, body, len(data))
+    assert response.status_code == 413
+    assert "Le fichier dépasse la limite de 2 Mo." in response.content.decode()
+    assert body.read_so_far < len(data)
+    assert not Contact.objects.get(pk=world.client.pk).avatar
+
+
+def test_a_document_route_still_takes_a_document_larger_than_an_avatar(
+    world: World, settings: Any
+) -> None:
+    settings.DOCUMENT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+    data = multipart("bilan.pdf", PDF + b"0" * (AVATAR_MAX_BYTES + FORM_ALLOWANCE))
+    response = send(
+        Client(),
+        api_routes(world)["document"],
+        SlowBody(data, piece=256 * 1024),
+        length=len(data),
+        headers=token_headers(world.member),
+    )
+    assert response.status_code == 201, response.content[:300]
+
+
+# --- a refusal speaks the caller's language ---------------------------------------------------
+
+
+def test_an_api_refusal_speaks_the_token_colleagues_language_when_no_header_says_one(
+    world: World,
+) -> None:
+    # Before, only Accept-Language counted: a token caller without it read French.
+    world.member.language = "en"
+    world.member.save(update_fields=["language"])
+    data = multipart("enorme.pdf", PDF + b"0" * (3 * LIMIT))
+    url = api_routes(world)["document"]
+    response = send(
+        Client(), url, SlowBody(data), length=len(data), headers=token_headers(world.member)
+    )
+    assert assert_problem(response, 413)["detail"] == "The file exceeds the 98 kB limit."
+    assert response["Content-Language"] == "en"
+    response = send(Client(), url, SlowBody(data), length=None, headers=token_headers(world.member))
+    assert assert_problem(response, 411)["detail"].startswith("Send the size of the body")
+    # Accept-Language still comes first, and a session is the colleague too.
+    headers = token_headers(world.member, language="fr")
+    response = send(Client(), url, SlowBody(data), length=len(data), headers=headers)
+    assert assert_problem(response, 413)["detail"] == "Le fichier dépasse la limite de 98 ko."
+    response = send(world.browse(world.member), url, SlowBody(data), length=len(data))
+    assert assert_problem(response, 413)["detail"] == "The file exceeds the 98 kB limit."
+
+
+def test_an_api_refusal_to_an_unknown_token_is_in_french(world: World) -> None:
+    world.member.language = "en"
+    world.member.save(update_fields=["language"])
+    data = multipart("enorme.pdf", PDF + b"0" * (3 * LIMIT))
+    headers = {"Authorization": "Bearer pf_inconnu_0000000000000000000000000000000000000000000"}
+    response = send(
+        Client(), api_routes(world)["document"], SlowBody(data), length=len(data), headers=headers
+    )
+    assert assert_problem(response, 413)["detail"] == "Le fichier dépasse la limite de 98 ko."
