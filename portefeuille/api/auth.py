@@ -24,8 +24,8 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from portefeuille.firms.models import Colleague
-from portefeuille.firms.services import authenticate_token
 from portefeuille.firms.shared_cache import CACHE_OUTAGES, RETRY_AFTER, UNAVAILABLE_MESSAGE
+from portefeuille.firms.tokens import authenticate_token
 
 from .errors import NotAuthenticated, ServiceUnavailable, TooManyRequests
 from .language import use_caller_language

@@ -27,12 +27,9 @@ Decisions where the product text is silent:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import string
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -66,6 +63,7 @@ from .models import (
 )
 from .sessions import end_sessions
 from .tasks import send_invitation_email
+from .tokens import TOKEN_PREFIX_LENGTH, hash_secret
 
 DEFAULT_CONTACT_TYPES: list[tuple[str, bool]] = [
     ("Client", False),
@@ -88,8 +86,6 @@ SEEDED_NAMES = (_("Client"), _("Prospect"), _("Fournisseur"), _("Partenaire"), _
 
 LANGUAGES = {code for code, _label in settings.LANGUAGES}
 TOKEN_PREFIX_ALPHABET = string.ascii_lowercase + string.digits
-TOKEN_PREFIX_LENGTH = 8
-TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 NamedModel = TypeVar("NamedModel", ContactType, WorkType, WorkStatus)
 # How the audit summaries name the items of the settings lists (singular, plural).
@@ -1249,10 +1245,6 @@ def reorder_work_statuses(
 # ---------------------------------------------------------------------------------------
 
 
-def _hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 @transaction.atomic
 @transaction.atomic
 def create_api_token(*, actor: Colleague, name: str) -> tuple[PersonalAccessToken, str]:
@@ -1273,7 +1265,7 @@ def create_api_token(*, actor: Colleague, name: str) -> tuple[PersonalAccessToke
         colleague=actor,
         name=cleaned,
         prefix=prefix,
-        key_hash=_hash_secret(secret),
+        key_hash=hash_secret(secret),
         generation=locked.session_generation,
     )
     record_event(
@@ -1317,29 +1309,3 @@ def revoke_api_token(*, actor: Colleague, token: PersonalAccessToken) -> Persona
         before={"token": audit_ref(locked), "prefix": locked.prefix},
     )
     return locked
-
-
-def authenticate_token(secret: str) -> Colleague | None:
-    """The active colleague a token secret acts for, or None (unknown, revoked, inactive).
-    Records the use, at most once a minute per token."""
-    parts = (secret or "").strip().split("_", 2)
-    if len(parts) != 3 or parts[0] != "pf" or len(parts[1]) != TOKEN_PREFIX_LENGTH:
-        return None
-    token = (
-        PersonalAccessToken.objects.select_related("colleague", "colleague__firm")
-        .filter(prefix=parts[1])
-        .first()
-    )
-    if token is None or not hmac.compare_digest(token.key_hash, _hash_secret(secret.strip())):
-        return None
-    colleague = token.colleague
-    if (
-        token.revoked_at is not None
-        or not colleague.is_active
-        or token.generation != colleague.session_generation
-    ):
-        return None
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL:
-        PersonalAccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.colleague

@@ -15,7 +15,7 @@ from django.utils import translation
 from portefeuille.access.models import OwnerEntry
 from portefeuille.audit.models import AuditEvent
 from portefeuille.audit.services import record_event
-from portefeuille.firms import services
+from portefeuille.firms import services, tokens
 from portefeuille.firms.models import Colleague, PersonalAccessToken
 from portefeuille.testing.factories import (
     PASSWORD,
@@ -258,7 +258,7 @@ def test_deactivation_revokes_tokens_and_keeps_teams(admin: Colleague) -> None:
     membership = TeamMembershipFactory.create(team__firm=admin.firm, colleague__firm=admin.firm)
     leaving = membership.colleague
     token, secret = services.create_api_token(actor=leaving, name="Script")
-    assert services.authenticate_token(secret) == leaving
+    assert tokens.authenticate_token(secret) == leaving
 
     services.deactivate_colleague(actor=admin, colleague=leaving)
 
@@ -266,7 +266,7 @@ def test_deactivation_revokes_tokens_and_keeps_teams(admin: Colleague) -> None:
     token.refresh_from_db()
     assert not leaving.is_active
     assert token.revoked_at is not None
-    assert services.authenticate_token(secret) is None
+    assert tokens.authenticate_token(secret) is None
     assert list(leaving.teams.all()) == [membership.team]
     assert AuditEvent.objects.filter(action="colleague.deactivated").count() == 1
 
@@ -313,7 +313,7 @@ def test_reactivated_colleague_signs_in_again_but_tokens_stay_revoked(
     services.reactivate_colleague(actor=admin, colleague=staff)
 
     assert client.login(username=staff.email, password=PASSWORD)
-    assert services.authenticate_token(secret) is None
+    assert tokens.authenticate_token(secret) is None
     with pytest.raises(ValidationError):
         services.reactivate_colleague(actor=admin, colleague=staff)
 

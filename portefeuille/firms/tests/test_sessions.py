@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from portefeuille.firms import services
+from portefeuille.firms import services, tokens
 from portefeuille.firms.models import Colleague
 from portefeuille.testing.factories import PASSWORD, AdminFactory, ColleagueFactory
 
@@ -149,7 +149,7 @@ def test_resetting_the_password_ends_every_session_and_api_token(mailoutbox: lis
     assert not session_exists(key)
     assert not is_signed_in(signed_in)
     # Whoever knew the old password may have made a token with it: it stops too.
-    assert services.authenticate_token(secret) is None
+    assert tokens.authenticate_token(secret) is None
 
 
 def test_deleting_a_colleague_deletes_their_sessions() -> None:

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from portefeuille.firms import services
+from portefeuille.firms import services, tokens
 from portefeuille.firms.models import Colleague, PersonalAccessToken
 from portefeuille.testing.factories import AdminFactory, ColleagueFactory
 
@@ -30,17 +30,17 @@ def test_secret_is_shown_once_and_only_its_hash_is_stored(staff: Colleague) -> N
     assert token.key_hash == hashlib.sha256(secret.encode()).hexdigest()
     stored = PersonalAccessToken.objects.get(pk=token.pk)
     assert secret not in {stored.key_hash, stored.name, stored.prefix}
-    assert services.authenticate_token(secret) == staff
+    assert tokens.authenticate_token(secret) == staff
 
 
 def test_unknown_or_tampered_secrets_authenticate_nobody(staff: Colleague) -> None:
     token, secret = services.create_api_token(actor=staff, name="Script")
 
-    assert services.authenticate_token(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
-    assert services.authenticate_token(f"pf_{token.prefix}_") is None
-    assert services.authenticate_token("pf_zzzzzzzz_whatever") is None
-    assert services.authenticate_token("") is None
-    assert services.authenticate_token("Bearer nonsense") is None
+    assert tokens.authenticate_token(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
+    assert tokens.authenticate_token(f"pf_{token.prefix}_") is None
+    assert tokens.authenticate_token("pf_zzzzzzzz_whatever") is None
+    assert tokens.authenticate_token("") is None
+    assert tokens.authenticate_token("Bearer nonsense") is None
 
 
 def test_revoked_token_stops_working(staff: Colleague) -> None:
@@ -48,7 +48,7 @@ def test_revoked_token_stops_working(staff: Colleague) -> None:
 
     services.revoke_api_token(actor=staff, token=token)
 
-    assert services.authenticate_token(secret) is None
+    assert tokens.authenticate_token(secret) is None
     with pytest.raises(ValidationError):
         services.revoke_api_token(actor=staff, token=token)
 
@@ -56,18 +56,18 @@ def test_revoked_token_stops_working(staff: Colleague) -> None:
 def test_last_use_is_recorded_at_most_once_a_minute(staff: Colleague) -> None:
     token, secret = services.create_api_token(actor=staff, name="Script")
 
-    services.authenticate_token(secret)
+    tokens.authenticate_token(secret)
     token.refresh_from_db()
     first = token.last_used_at
     assert first is not None
-    services.authenticate_token(secret)
+    tokens.authenticate_token(secret)
     token.refresh_from_db()
     assert token.last_used_at == first
 
     PersonalAccessToken.objects.filter(pk=token.pk).update(
         last_used_at=timezone.now() - timedelta(minutes=2)
     )
-    services.authenticate_token(secret)
+    tokens.authenticate_token(secret)
     token.refresh_from_db()
     assert token.last_used_at is not None
     assert token.last_used_at > first
@@ -82,10 +82,10 @@ def test_someone_elses_token_cannot_be_revoked_except_by_an_admin(staff: Colleag
         services.revoke_api_token(actor=peer, token=token)
     with pytest.raises(Http404):
         services.revoke_api_token(actor=stranger_admin, token=token)
-    assert services.authenticate_token(secret) == staff
+    assert tokens.authenticate_token(secret) == staff
 
     services.revoke_api_token(actor=AdminFactory.create(firm=staff.firm), token=token)
-    assert services.authenticate_token(secret) is None
+    assert tokens.authenticate_token(secret) is None
 
 
 def test_token_needs_a_name(staff: Colleague) -> None:
@@ -117,6 +117,6 @@ def test_a_token_of_an_older_generation_never_works_again_after_reactivation() -
     # Even were its revocation undone (a row written by a request that raced the
     # deactivation), the token belongs to the colleague's previous access.
     PersonalAccessToken.objects.filter(pk=token.pk).update(revoked_at=None)
-    assert services.authenticate_token(secret) is None
+    assert tokens.authenticate_token(secret) is None
     _fresh, new_secret = services.create_api_token(actor=colleague, name="après")
-    assert services.authenticate_token(new_secret) == colleague
+    assert tokens.authenticate_token(new_secret) == colleague
