@@ -42,10 +42,10 @@ from portefeuille.audit.models import AuditEvent
 from portefeuille.audit.services import audit_ref, new_event, record_event
 from portefeuille.contacts.models import Contact, normalise_for_search
 from portefeuille.firms.guards import (
+    clean_text,
     field_error,
     require_active,
     require_admin,
-    required_text,
     same_firm,
 )
 from portefeuille.firms.models import Colleague, Firm, Privacy, RoleSlot, Team
@@ -409,7 +409,7 @@ def _validated_portfolio(
 ) -> tuple[str, str]:
     errors: dict[str, list[ValidationError]] = {}
     try:
-        clean_name = required_text(name, "name", PORTFOLIO_NAME_MAX)
+        clean_name = clean_text(name, "name", PORTFOLIO_NAME_MAX)
     except ValidationError as error:
         errors.update(error.error_dict)
         clean_name = ""
@@ -635,7 +635,7 @@ def add_roster_owner(
             )
         entry = OwnerEntry.objects.create(firm_id=actor.firm_id, colleague=colleague)
     else:
-        clean = required_text(name, "name", OWNER_NAME_MAX)
+        clean = clean_text(name, "name", OWNER_NAME_MAX)
         wanted = normalise_for_search(clean)
         if any(
             normalise_for_search(other) == wanted

@@ -56,9 +56,9 @@ from portefeuille.firms.guards import (
     UNSET,
     Unset,
     check_version,
+    clean_text,
     field_error,
     require_active,
-    required_text,
     same_firm,
 )
 from portefeuille.firms.models import Colleague, ContactType, Firm, Privacy
@@ -545,7 +545,7 @@ def create_client(
     if kind not in Contact.Kind.values:
         add("kind", _("Choisissez une personne, une organisation ou un groupe de clients."), "kind")
     try:
-        name = required_text(display_name, "display_name", NAME_MAX)
+        name = clean_text(display_name, "display_name", NAME_MAX)
     except ValidationError as error:
         errors.update(error.error_dict)
         name = ""

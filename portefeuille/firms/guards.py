@@ -1,5 +1,5 @@
 """The checks every service starts with: an active actor, an admin, objects of the actor's
-firm, a field error in the caller's language, a required text, an expected version. One
+firm, a field error in the caller's language, a one-line text, an expected version. One
 copy of each, used by every app's services (docs/architecture.md)."""
 
 from __future__ import annotations
@@ -38,10 +38,11 @@ def field_error(field: str, message: str, code: str = "invalid") -> ValidationEr
     return ValidationError({field: ValidationError(message, code=code)})
 
 
-def required_text(value: str, field: str, max_length: int) -> str:
-    """A required one-line text, its blanks folded; a field error when empty or too long."""
+def clean_text(value: str | None, field: str, max_length: int, *, required: bool = True) -> str:
+    """A one-line text, its blanks folded; a field error when required and empty, or too
+    long."""
     text = " ".join((value or "").split())
-    if not text:
+    if required and not text:
         raise field_error(field, _("Ce champ est obligatoire."), "required")
     if len(text) > max_length:
         raise field_error(

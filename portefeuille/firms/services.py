@@ -48,7 +48,7 @@ from portefeuille.access.models import OwnerEntry
 from portefeuille.access.services import release_colleague_clients
 from portefeuille.audit.services import audit_ref, record_event
 
-from .guards import field_error, require_active, require_admin, same_firm
+from .guards import clean_text, field_error, require_active, require_admin, same_firm
 from .models import (
     Colleague,
     ContactType,
@@ -161,19 +161,6 @@ def _lock_colleague(actor: Colleague, colleague: Colleague) -> Colleague:
         raise Http404 from None
 
 
-def _clean_text(value: str | None, field: str, max_length: int, *, required: bool) -> str:
-    text = " ".join((value or "").split())
-    if required and not text:
-        raise field_error(field, gettext("Ce champ est obligatoire."), "required")
-    if len(text) > max_length:
-        raise field_error(
-            field,
-            gettext("%(max)s caractères au plus.") % {"max": max_length},
-            "max_length",
-        )
-    return text
-
-
 def _max_length(model: type[models.Model], field: str) -> int:
     return model._meta.get_field(field).max_length or 255  # type: ignore[union-attr]
 
@@ -209,7 +196,7 @@ def _email_taken(email: str, *, exclude: Colleague | None = None) -> ValidationE
 
 
 def _clean_name_field(field: str, value: str | None) -> str:
-    return _clean_text(value, field, _max_length(Colleague, field), required=False)
+    return clean_text(value, field, _max_length(Colleague, field), required=False)
 
 
 def _name_taken(names: Iterable[str], name: str) -> bool:
@@ -579,7 +566,7 @@ def delete_colleague(
 
 
 def _clean_team_name(actor: Colleague, name: str, *, exclude: Team | None = None) -> str:
-    cleaned = _clean_text(name, "name", _max_length(Team, "name"), required=True)
+    cleaned = clean_text(name, "name", _max_length(Team, "name"), required=True)
     others = Team.objects.filter(firm_id=actor.firm_id)
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
@@ -817,7 +804,7 @@ def update_firm_settings(
 
     try:
         if name is not None:
-            keep("name", _clean_text(name, "name", _max_length(Firm, "name"), required=True))
+            keep("name", clean_text(name, "name", _max_length(Firm, "name"), required=True))
     except ValidationError as error:
         _merge(errors, error)
     if general_email is not None:
@@ -898,7 +885,7 @@ def set_role_slot_titles(*, actor: Colleague, titles: Mapping[int, str]) -> list
             )
             continue
         try:
-            wanted[number] = _clean_text(title, field, max_length, required=False)
+            wanted[number] = clean_text(title, field, max_length, required=False)
         except ValidationError as error:
             _merge(errors, error)
     final = {number: wanted.get(number, slot.title) for number, slot in slots.items()}
@@ -942,7 +929,7 @@ def set_role_slot_titles(*, actor: Colleague, titles: Mapping[int, str]) -> list
 def _clean_list_name(
     actor: Colleague, model: type[NamedModel], name: str, *, exclude: NamedModel | None = None
 ) -> str:
-    cleaned = _clean_text(name, "name", _max_length(model, "name"), required=True)
+    cleaned = clean_text(name, "name", _max_length(model, "name"), required=True)
     others = model.objects.filter(firm_id=actor.firm_id)
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
@@ -1254,7 +1241,7 @@ def create_api_token(*, actor: Colleague, name: str) -> tuple[PersonalAccessToke
     # already running when the colleague is deactivated cannot make a token that outlives it.
     locked = Colleague.objects.select_for_update().get(pk=actor.pk)
     require_active(locked)
-    cleaned = _clean_text(name, "name", _max_length(PersonalAccessToken, "name"), required=True)
+    cleaned = clean_text(name, "name", _max_length(PersonalAccessToken, "name"), required=True)
     while True:
         prefix = "".join(secrets.choice(TOKEN_PREFIX_ALPHABET) for _i in range(TOKEN_PREFIX_LENGTH))
         if not PersonalAccessToken.objects.filter(prefix=prefix).exists():
