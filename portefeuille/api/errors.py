@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
-from portefeuille.web.uploads import BodyTooLarge
+from portefeuille.web.refusals import BodyTooLarge
 
 from .schemas import Problem, ValidationProblem
 

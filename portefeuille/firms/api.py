@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from portefeuille.api.auth import api_colleague, colleague_from_credentials, default_token_name
-from portefeuille.api.concurrency import IfMatch, check_if_match, etag_openapi, set_etag
+from portefeuille.api.concurrency import IfMatch, StaleWrite, check_if_match, etag_openapi, set_etag
 from portefeuille.api.errors import problem_responses
 from portefeuille.api.lookup import get_all_or_422, get_or_404
 from portefeuille.api.pagination import Page, PageQuery, paginate
 
 from . import services
-from .models import Colleague, Firm, PersonalAccessToken, Team
+from .models import Colleague, PersonalAccessToken, Team
 from .schemas import (
     ColleagueCreate,
     ColleagueOut,
@@ -30,9 +29,8 @@ from .schemas import (
     TokenCreated,
     TokenOut,
     TokenRequest,
-    colleague_version,
-    team_version,
 )
+from .versions import colleague_version, team_version
 
 auth_router = Router(tags=["auth"])
 me_router = Router(tags=["me"])
@@ -46,16 +44,22 @@ def firm_colleagues(actor: Colleague) -> QuerySet[Colleague]:
     return Colleague.objects.filter(firm_id=actor.firm_id)
 
 
-def lock_colleague(actor: Colleague, colleague_id: int) -> Colleague:
-    """The colleague row locked until the transaction ends, so an If-Match check and the
-    write it guards cannot be split by another writer. The firm row is locked first, in
-    the same order as the colleague services lock them (no deadlock)."""
-    Firm.objects.select_for_update().get(pk=actor.firm_id)
-    return get_or_404(firm_colleagues(actor).select_for_update(), colleague_id)
-
-
 def firm_teams(actor: Colleague) -> QuerySet[Team]:
     return Team.objects.filter(firm_id=actor.firm_id).prefetch_related("members")
+
+
+def expected(if_match: str | None, current_version: str) -> str | None:
+    """If-Match as the `expected_version` of a colleague or team service (their versions
+    are hashes, firms/versions.py): None when no check is asked, the version read here when
+    the header names it (the service refuses if it changed before its lock), else the
+    header itself, which names no version, so the service refuses."""
+    if if_match is None or if_match.strip() in {"", "*"}:
+        return None
+    try:
+        check_if_match(if_match, current_version)
+    except StaleWrite:
+        return if_match
+    return current_version
 
 
 # --- /auth ---------------------------------------------------------------------------------
@@ -137,12 +141,12 @@ def update_me(
     request: HttpRequest, payload: MeUpdate, response: HttpResponse, if_match: IfMatch = None
 ) -> Colleague:
     actor = api_colleague(request)
-    with transaction.atomic():
-        me = lock_colleague(actor, actor.pk)
-        check_if_match(if_match, colleague_version(me))
-        services.update_colleague(
-            actor=actor, colleague=me, **payload.model_dump(exclude_none=True)
-        )
+    services.update_colleague(
+        actor=actor,
+        colleague=actor,
+        expected_version=expected(if_match, colleague_version(actor)),
+        **payload.model_dump(exclude_none=True),
+    )
     me = _me(actor)
     set_etag(response, colleague_version(me))
     return me
@@ -201,13 +205,13 @@ def update_colleague(
 ) -> Colleague:
     """Only the fields sent change. Send the ETag in If-Match to refuse a stale change."""
     actor = api_colleague(request)
-    with transaction.atomic():
-        colleague = lock_colleague(actor, colleague_id)
-        check_if_match(if_match, colleague_version(colleague))
-        services.update_colleague(
-            actor=actor, colleague=colleague, **payload.model_dump(exclude_none=True)
-        )
     colleague = get_or_404(firm_colleagues(actor), colleague_id)
+    colleague = services.update_colleague(
+        actor=actor,
+        colleague=colleague,
+        expected_version=expected(if_match, colleague_version(colleague)),
+        **payload.model_dump(exclude_none=True),
+    )
     set_etag(response, colleague_version(colleague))
     return colleague
 
@@ -271,16 +275,19 @@ def create_team(request: HttpRequest, payload: TeamCreate, response: HttpRespons
     actor = api_colleague(request)
     members = get_all_or_422(firm_colleagues(actor), payload.members, field="members")
     team = services.create_team(actor=actor, name=payload.name, members=members)
-    team = get_or_404(firm_teams(actor), team.pk)
+    return Status(201, _team_answer(actor, team.pk, response))
+
+
+def _team_answer(actor: Colleague, team_id: int, response: HttpResponse) -> Team:
+    """The team as the API shows it (members prefetched), its ETag set."""
+    team = get_or_404(firm_teams(actor), team_id)
     set_etag(response, team_version(team))
-    return Status(201, team)
+    return team
 
 
 @teams_router.get("/{team_id}", response=TeamOut, openapi_extra=etag_openapi(200), summary="A team")
 def get_team(request: HttpRequest, team_id: int, response: HttpResponse) -> Team:
-    team = get_or_404(firm_teams(api_colleague(request)), team_id)
-    set_etag(response, team_version(team))
-    return team
+    return _team_answer(api_colleague(request), team_id, response)
 
 
 @teams_router.patch(
@@ -297,13 +304,14 @@ def update_team(
     if_match: IfMatch = None,
 ) -> Team:
     actor = api_colleague(request)
-    with transaction.atomic():
-        team = get_or_404(firm_teams(actor).select_for_update(), team_id)
-        check_if_match(if_match, team_version(team))
-        services.rename_team(actor=actor, team=team, name=payload.name)
     team = get_or_404(firm_teams(actor), team_id)
-    set_etag(response, team_version(team))
-    return team
+    services.rename_team(
+        actor=actor,
+        team=team,
+        name=payload.name,
+        expected_version=expected(if_match, team_version(team)),
+    )
+    return _team_answer(actor, team_id, response)
 
 
 @teams_router.put(
@@ -322,14 +330,14 @@ def set_team_members(
     """Replaces the members. An unknown id, or one of another firm, is refused (422) and
     nothing changes."""
     actor = api_colleague(request)
-    with transaction.atomic():
-        team = get_or_404(firm_teams(actor).select_for_update(), team_id)
-        check_if_match(if_match, team_version(team))
-        members = get_all_or_422(firm_colleagues(actor), payload.members, field="members")
-        services.set_team_members(actor=actor, team=team, members=members)
     team = get_or_404(firm_teams(actor), team_id)
-    set_etag(response, team_version(team))
-    return team
+    services.set_team_members(
+        actor=actor,
+        team=team,
+        members=get_all_or_422(firm_colleagues(actor), payload.members, field="members"),
+        expected_version=expected(if_match, team_version(team)),
+    )
+    return _team_answer(actor, team_id, response)
 
 
 @teams_router.delete(

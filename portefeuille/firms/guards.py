@@ -5,6 +5,7 @@ copy of each, used by every app's services (docs/architecture.md)."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from typing import Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,6 +32,11 @@ UNSET = Unset.UNSET
 
 class Versioned(Protocol):
     version: int
+
+
+# What a caller expects a record's version to be: None (did not say), one version, or
+# several (an If-Match list).
+ExpectedVersion = int | str | Collection[int | str] | None
 
 
 def field_error(field: str, message: str, code: str = "invalid") -> ValidationError:
@@ -69,11 +75,26 @@ def same_firm(actor: Colleague, *objects: models.Model | None) -> None:
             raise Http404
 
 
-def check_version(locked: Versioned, expected_version: int | None) -> None:
-    """Refuses a change made from a stale copy; None means the caller did not say."""
-    if expected_version is not None and expected_version != locked.version:
+def check_version(
+    locked: Versioned | int | str,
+    expected_version: ExpectedVersion,
+    *,
+    message: str | None = None,
+) -> None:
+    """Refuses a change made from a stale copy; None means the caller did not say.
+
+    `locked` is the row read under its lock (its `version`) or its current version itself
+    (a colleague's or a team's, firms/versions.py). Several expected versions (the list an
+    If-Match header may give) pass when one of them is current. `message` says what
+    changed; by default, a client."""
+    if expected_version is None:
+        return
+    current = locked if isinstance(locked, int | str) else locked.version
+    expected = [expected_version] if isinstance(expected_version, int | str) else expected_version
+    if str(current) not in {str(version) for version in expected}:
         raise StaleVersionError(
-            _(
+            message
+            or _(
                 "Ce client a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert. "
                 "Rechargez la page pour voir ses modifications."
             ),

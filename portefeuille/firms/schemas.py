@@ -8,38 +8,15 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
-from portefeuille.api.concurrency import representation_version
 from portefeuille.api.lookup import Id
 from portefeuille.api.schemas import InputSchema
 
 from .models import Colleague, Team
+from .versions import colleague_version, team_version
 
 ProfileValue = Literal["admin", "staff"]
 ScopeValue = Literal["full", "limited"]
 LanguageValue = Literal["fr", "en", ""]
-
-# What a colleague's version (ETag) covers: every field of its representation.
-COLLEAGUE_VERSIONED_FIELDS = (
-    "email",
-    "first_name",
-    "last_name",
-    "profile",
-    "scope",
-    "is_active",
-    "language",
-)
-
-
-def colleague_version(colleague: Colleague) -> str:
-    return representation_version(
-        {field: getattr(colleague, field) for field in COLLEAGUE_VERSIONED_FIELDS}
-    )
-
-
-def team_version(team: Team) -> str:
-    """Name and members: prefetch `members` (see teams_queryset) to avoid a query per team."""
-    member_ids = sorted(member.pk for member in team.members.all())
-    return representation_version({"name": team.name, "members": member_ids})
 
 
 class FirmRef(Schema):

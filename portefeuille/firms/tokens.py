@@ -1,5 +1,5 @@
 """Personal access tokens as the API reads them: the colleague a secret acts for. Making
-and revoking tokens are services (firms/services.py); rules in docs/security.md."""
+and revoking tokens are services (firms/services/api_tokens.py); rules in docs/security.md."""
 
 from __future__ import annotations
 

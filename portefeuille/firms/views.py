@@ -416,9 +416,8 @@ class SettingsList:
     create: Callable[..., Any]
     rename: Callable[..., Any]
     delete: Callable[..., Any]
-    reorder: Callable[..., Any]
+    move: Callable[..., Any]
     param: str
-    items_param: str
 
 
 SETTINGS_LISTS = {
@@ -428,9 +427,8 @@ SETTINGS_LISTS = {
         services.create_contact_type,
         services.rename_contact_type,
         services.delete_contact_type,
-        services.reorder_contact_types,
+        services.move_contact_type,
         "contact_type",
-        "contact_types",
     ),
     "work-types": SettingsList(
         "work-types",
@@ -438,9 +436,8 @@ SETTINGS_LISTS = {
         services.create_work_type,
         services.rename_work_type,
         services.delete_work_type,
-        services.reorder_work_types,
+        services.move_work_type,
         "work_type",
-        "work_types",
     ),
     "work-statuses": SettingsList(
         "work-statuses",
@@ -448,9 +445,8 @@ SETTINGS_LISTS = {
         services.create_work_status,
         services.rename_work_status,
         services.delete_work_status,
-        services.reorder_work_statuses,
+        services.move_work_status,
         "work_status",
-        "work_statuses",
     ),
 }
 
@@ -577,14 +573,7 @@ def settings_list_action(
         elif action == "delete":
             spec.delete(actor=actor, **{spec.param: item})
         elif action in {"up", "down"}:
-            items = list(
-                spec.model.objects.filter(firm_id=actor.firm_id).order_by("position", "name")
-            )
-            index = next(i for i, other in enumerate(items) if other.pk == item.pk)
-            target = index - 1 if action == "up" else index + 1
-            if 0 <= target < len(items):
-                items[index], items[target] = items[target], items[index]
-                spec.reorder(actor=actor, **{spec.items_param: items})
+            spec.move(actor=actor, **{spec.param: item}, offset=-1 if action == "up" else 1)
         else:
             raise Http404
     except ValidationError as error:

@@ -18,37 +18,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse
-from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils import translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from portefeuille.api.errors import problem_response
+from portefeuille.api.language import header_language
+from portefeuille.api.middleware import api_prefix
 from portefeuille.firms.tokens import authenticate_token
+
+# Re-exported: callers name them as parts of this module (uploads.BodyTooLarge...).
+from .refusals import BodyTooLarge as BodyTooLarge
+from .refusals import Refusal as Refusal
+from .refusals import human_size as human_size
 
 # Room for the other fields of an upload form (CSRF token, a name) and the multipart framing.
 FORM_ALLOWANCE = 64 * 1024
 _ATTRIBUTE = "portefeuille_upload_refusal"
 _FILE_LIMIT_ATTRIBUTE = "portefeuille_file_limit"
-
-
-def human_size(size: int) -> str:
-    """ "25 Mo", "2,5 Mo", "340 ko", "12 octets" ("25 MB", "2.5 MB"... in English)."""
-    if size >= 1024 * 1024:
-        value = size / (1024 * 1024)
-        places = 0 if value >= 10 or value.is_integer() else 1
-        return _("%(size)s Mo") % {"size": number_format(round(value, places), places)}
-    if size >= 1024:
-        return _("%(size)s ko") % {"size": number_format(round(size / 1024), 0)}
-    return _("%(size)s octets") % {"size": size}
 
 
 def max_file_bytes() -> int:
@@ -101,36 +95,6 @@ def body_limit(request: HttpRequest) -> int | None:
         return file_limit(request) + FORM_ALLOWANCE
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return None if limit is None else int(limit)
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a request body was refused: too large (413) or of unknown length (411)."""
-
-    status: int
-    limit: int
-    upload: bool  # a multipart body: the limit is the files' limit
-
-    def message(self) -> str:
-        if self.status == 411:
-            return _(
-                "Indiquez la taille de l'envoi (en-tête Content-Length) : un envoi sans "
-                "taille annoncée n'est pas accepté."
-            )
-        if self.upload:
-            return _("Le fichier dépasse la limite de %(limit)s.") % {
-                "limit": human_size(self.limit)
-            }
-        return _("La requête dépasse la limite de %(limit)s.") % {"limit": human_size(self.limit)}
-
-
-class BodyTooLarge(MultiPartParserError):
-    """Raised while a multipart body is parsed, once its files pass the limit. A
-    MultiPartParserError, so Django marks the body unreadable (POST and FILES stay empty)."""
-
-    def __init__(self, refusal: Refusal) -> None:
-        super().__init__(f"request body over {refusal.limit} bytes")
-        self.refusal = refusal
 
 
 def refusal(request: HttpRequest) -> Refusal | None:
@@ -209,10 +173,6 @@ def _caller_language(request: HttpRequest) -> str:
 
 def refusal_response(request: HttpRequest, found: Refusal) -> HttpResponse:
     """The refusal in the caller's language and format."""
-    from portefeuille.api.errors import problem_response
-    from portefeuille.api.language import header_language
-    from portefeuille.api.middleware import api_prefix
-
     if request.path_info.startswith(api_prefix()):
         with translation.override(header_language(request) or _caller_language(request)):
             length_required = found.status == 411

@@ -16,7 +16,9 @@ from portefeuille.access.models import OwnerEntry
 from portefeuille.audit.models import AuditEvent
 from portefeuille.audit.services import record_event
 from portefeuille.firms import services, tokens
+from portefeuille.firms.guards import StaleVersionError
 from portefeuille.firms.models import Colleague, PersonalAccessToken
+from portefeuille.firms.versions import colleague_version
 from portefeuille.testing.factories import (
     PASSWORD,
     AdminFactory,
@@ -218,6 +220,35 @@ def test_colleague_changes_own_names_and_language_only(admin: Colleague) -> None
     admin.refresh_from_db()
     assert (staff.first_name, staff.language, staff.scope) == ("Zoé", "en", "full")
     assert admin.first_name == "Alice"
+
+
+def test_a_change_from_a_stale_copy_is_refused_and_writes_nothing(admin: Colleague) -> None:
+    staff = ColleagueFactory.create(firm=admin.firm, first_name="Sam")
+    loaded = colleague_version(staff)
+    services.update_colleague(actor=admin, colleague=staff, first_name="Première")
+
+    with pytest.raises(StaleVersionError):
+        services.update_colleague(
+            actor=admin, colleague=staff, first_name="Seconde", expected_version=loaded
+        )
+
+    staff.refresh_from_db()
+    assert staff.first_name == "Première"
+    assert AuditEvent.objects.filter(action="colleague.updated").count() == 1
+
+
+def test_a_change_from_the_current_version_goes_through(admin: Colleague) -> None:
+    staff = ColleagueFactory.create(firm=admin.firm, first_name="Sam")
+
+    services.update_colleague(
+        actor=admin,
+        colleague=staff,
+        first_name="Léo",
+        expected_version=["not-a-version", colleague_version(staff)],
+    )
+
+    staff.refresh_from_db()
+    assert staff.first_name == "Léo"
 
 
 def test_last_active_admin_cannot_be_made_staff(admin: Colleague) -> None:

@@ -167,6 +167,43 @@ def test_reorder_must_list_every_type_once(admin: Colleague) -> None:
         services.reorder_contact_types(actor=admin, contact_types=[*types[:-1], types[0]])
 
 
+def test_moving_a_work_type_swaps_it_with_its_neighbour_in_the_current_order(
+    admin: Colleague,
+) -> None:
+    names = list(
+        WorkType.objects.filter(firm=admin.firm).order_by("position").values_list("name", flat=True)
+    )
+    second = WorkType.objects.get(firm=admin.firm, name=names[1])
+
+    services.move_work_type(actor=admin, work_type=second, offset=-1)
+
+    order = WorkType.objects.filter(firm=admin.firm).order_by("position")
+    assert list(order.values_list("name", flat=True)) == [names[1], names[0], *names[2:]]
+    assert AuditEvent.objects.filter(action="work_type.reordered").count() == 1
+
+
+def test_moving_past_an_end_of_the_list_changes_nothing(admin: Colleague) -> None:
+    statuses = list(WorkStatus.objects.filter(firm=admin.firm).order_by("position"))
+
+    services.move_work_status(actor=admin, work_status=statuses[0], offset=-1)
+    services.move_work_status(actor=admin, work_status=statuses[-1], offset=1)
+
+    assert list(WorkStatus.objects.filter(firm=admin.firm).order_by("position")) == statuses
+    assert not AuditEvent.objects.filter(action="work_status.reordered").exists()
+
+
+def test_moving_is_for_admins_and_the_firms_own_types(admin: Colleague) -> None:
+    prospect = ContactType.objects.get(firm=admin.firm, name="Prospect")
+    foreign = ContactType.objects.get(firm=AdminFactory.create().firm, name="Prospect")
+
+    with pytest.raises(PermissionDenied):
+        services.move_contact_type(
+            actor=ColleagueFactory.create(firm=admin.firm), contact_type=prospect, offset=1
+        )
+    with pytest.raises(Http404):
+        services.move_contact_type(actor=admin, contact_type=foreign, offset=1)
+
+
 def test_contact_type_of_another_firm_is_not_found(admin: Colleague) -> None:
     foreign = ContactType.objects.get(firm=AdminFactory.create().firm, name="Prospect")
 

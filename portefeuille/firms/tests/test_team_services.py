@@ -8,7 +8,9 @@ from django.http import Http404
 
 from portefeuille.audit.models import AuditEvent
 from portefeuille.firms import services
+from portefeuille.firms.guards import StaleVersionError
 from portefeuille.firms.models import Colleague, Team
+from portefeuille.firms.versions import team_version
 from portefeuille.testing.factories import (
     AdminFactory,
     ClientMemberFactory,
@@ -132,6 +134,39 @@ def test_rename_and_members_change_together_or_not_at_all(admin: Colleague) -> N
     team.refresh_from_db()
     assert team.name == "Audit Lyon"
     assert list(team.members.all()) == [alice]
+
+
+def test_a_rename_from_a_stale_copy_is_refused_and_writes_nothing(admin: Colleague) -> None:
+    team = TeamFactory.create(firm=admin.firm, name="Audit")
+    loaded = team_version(team)
+    services.add_team_member(
+        actor=admin, team=team, colleague=ColleagueFactory.create(firm=admin.firm)
+    )
+
+    with pytest.raises(StaleVersionError):
+        services.rename_team(actor=admin, team=team, name="Révision", expected_version=loaded)
+
+    team.refresh_from_db()
+    assert team.name == "Audit"
+    assert not AuditEvent.objects.filter(action="team.renamed").exists()
+
+
+def test_members_set_from_a_stale_copy_are_refused_and_nothing_changes(
+    admin: Colleague,
+) -> None:
+    alice, bruno = ColleagueFactory.create_batch(2, firm=admin.firm)
+    team = services.create_team(actor=admin, name="Audit", members=[alice])
+    loaded = team_version(team)
+    services.rename_team(actor=admin, team=team, name="Révision")
+
+    with pytest.raises(StaleVersionError):
+        services.set_team_members(actor=admin, team=team, members=[bruno], expected_version=loaded)
+
+    assert set(team.members.all()) == {alice}
+    services.set_team_members(
+        actor=admin, team=team, members=[bruno], expected_version=team_version(team)
+    )
+    assert set(team.members.all()) == {bruno}
 
 
 def test_deleting_a_team_removes_its_client_team_places(admin: Colleague) -> None:

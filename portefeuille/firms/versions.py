@@ -1,0 +1,33 @@
+"""The version of a colleague and of a team, as their ETag and `version` field show it:
+a hash of what the API represents (portefeuille/api/concurrency.py explains the versions).
+The API shows it; the services check the version a caller expects against it, under the
+row lock."""
+
+from __future__ import annotations
+
+from portefeuille.api.concurrency import representation_version
+
+from .models import Colleague, Team
+
+# What a colleague's version covers: every field of its representation.
+COLLEAGUE_VERSIONED_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "profile",
+    "scope",
+    "is_active",
+    "language",
+)
+
+
+def colleague_version(colleague: Colleague) -> str:
+    return representation_version(
+        {field: getattr(colleague, field) for field in COLLEAGUE_VERSIONED_FIELDS}
+    )
+
+
+def team_version(team: Team) -> str:
+    """Name and members: prefetch `members` (see teams_queryset) to avoid a query per team."""
+    member_ids = sorted(member.pk for member in team.members.all())
+    return representation_version({"name": team.name, "members": member_ids})
