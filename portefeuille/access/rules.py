@@ -1,30 +1,21 @@
 """The access rules of docs/access-rules.md — the one door every read of client data goes through.
 
-For a colleague `u` and a client `c` of the same firm:
-1. `u` inactive → none; 2. admin → full; 3. on `c`'s client team (owner through a roster
-entry linked to `u`, manager, role holder, direct member, member of a team on the client
-team), staffing `c`'s portfolio (directly or through a team), or holding a grant on `c`
-(directly or through a team) → full; 4. limited scope → none; 5. public → full,
-private → name, hidden → none.
-
-Query design (see `_linked_client_ids`): the personal links of rule 3 are one UNION ALL of
-small subqueries, each answered by an index keyed on the colleague (or on their teams),
-and the client table is then filtered by `id IN (that union)`. A limited colleague's list
-is therefore a handful of index lookups whatever the size of the firm, and a full-scope
-colleague's list is one pass over the firm's clients with the union hashed once
-(`privacy = 'public' OR id IN (...)`). No join over a multi-valued relation appears in the
-outer query, so no row is ever duplicated and no `distinct()` is needed.
+The door itself is a queryset (access/scopes.py): `Contact.objects.visible_to(colleague,
+level)`, `.with_level(colleague)`, and `visible_to` on the records that hang off a client
+(`TimelineItem`, `Document`, `AuditEvent`). This module re-exports the rules' builders and
+keeps the names every caller uses (`visible_clients`, `visible`, `get_client`,
+`annotate_level`, `level`) as thin wrappers over it; `explain()` says who may see a client
+and why.
 """
 
 from __future__ import annotations
 
-import enum
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 from django.db import models
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -32,6 +23,39 @@ from portefeuille.contacts.models import Contact
 from portefeuille.firms.models import Colleague, Privacy, RoleSlot, TeamMembership
 
 from .models import AccessGrant, ClientMember, PortfolioStaff, RoleAssignment
+from .scopes import (
+    Level,
+    _access_q,
+    _level_expression,
+    _linked_client_ids,
+    _name_access_q,
+    emails_shared,
+    full_access_q,
+    hidden_emails_q,
+    scope_clients,
+    scope_records,
+)
+
+__all__ = [
+    "Access",
+    "ClientWithLevel",
+    "Level",
+    "Reason",
+    "_access_q",
+    "_level_expression",
+    "_linked_client_ids",
+    "_name_access_q",
+    "annotate_level",
+    "can_edit_team",
+    "emails_shared",
+    "explain",
+    "full_access_q",
+    "get_client",
+    "hidden_emails_q",
+    "level",
+    "visible",
+    "visible_clients",
+]
 
 M = TypeVar("M", bound=models.Model)
 
@@ -49,12 +73,6 @@ else:
     ClientWithLevel = Contact
 
 
-class Level(enum.IntEnum):
-    NONE = 0
-    NAME = 1
-    FULL = 2
-
-
 @dataclass(frozen=True)
 class Reason:
     kind: str
@@ -69,102 +87,15 @@ class Access:
 
 
 # ---------------------------------------------------------------------------------------
-# The SQL side: querysets and Q objects.
+# The names every caller uses, over the querysets of access/scopes.py.
 # ---------------------------------------------------------------------------------------
 
 
-def _teams_of(colleague: Colleague) -> QuerySet[TeamMembership, int]:
-    return TeamMembership.objects.filter(colleague_id=colleague.pk).values_list(
-        "team_id", flat=True
-    )
-
-
-def _linked_client_ids(colleague: Colleague) -> QuerySet[models.Model, int]:
-    """Ids of the clients `colleague` reaches through rule 3 (client team, portfolio, grant).
-
-    SECURITY: this is a UNION ALL of independent subqueries, each selecting client ids only.
-    Never rewrite it as chained `.filter()` calls over the multi-valued relations
-    (members, grants, portfolio staff): each chained filter adds its own join, so a
-    condition meant for one row can be satisfied by two different rows (a membership of
-    one team and a grant of another), and the joins multiply rows. The result may contain
-    duplicates; it is only ever used on the right of `id IN (...)`.
-    """
-    u = colleague.pk
-    teams = _teams_of(colleague)
-    # Direct and team staffing are two parts, not one OR: each is then an index lookup
-    # the planner estimates well, and the clients of those few portfolios are fetched
-    # through the contact_portfolio index instead of a scan of the client table.
-    staffed = PortfolioStaff.objects.filter(colleague_id=u).values_list("portfolio_id", flat=True)
-    team_staffed = PortfolioStaff.objects.filter(team_id__in=teams).values_list(
-        "portfolio_id", flat=True
-    )
-    parts: list[QuerySet[models.Model, int]] = [
-        Contact.objects.filter(owner__colleague_id=u).values_list("id", flat=True),
-        Contact.objects.filter(manager_id=u).values_list("id", flat=True),
-        RoleAssignment.objects.filter(colleague_id=u).values_list("client_id", flat=True),
-        ClientMember.objects.filter(colleague_id=u).values_list("client_id", flat=True),
-        ClientMember.objects.filter(team_id__in=teams).values_list("client_id", flat=True),
-        Contact.objects.filter(portfolio_id__in=staffed).values_list("id", flat=True),
-        Contact.objects.filter(portfolio_id__in=team_staffed).values_list("id", flat=True),
-        AccessGrant.objects.filter(colleague_id=u).values_list("client_id", flat=True),
-        AccessGrant.objects.filter(team_id__in=teams).values_list("client_id", flat=True),
-    ]
-    # Each part is ordered by nothing (compound statements refuse ORDER BY in members).
-    parts = [part.order_by() for part in parts]
-    first, *rest = parts
-    return first.union(*rest, all=True)
-
-
-def _nothing(prefix: str) -> Q:
-    # `pk__in=[]` is Django's "matches no row": the compiler drops it without a query.
-    return Q(**{f"{prefix}pk__in": []})
-
-
-def full_access_q(colleague: Colleague, prefix: str = "") -> Q:
-    """The clients on which `colleague` has FULL access, as a Q on Contact (or, with
-    `prefix="client__"`, on a model with a `client` foreign key). Always scoped to the
-    colleague's firm."""
-    if not colleague.is_active:
-        return _nothing(prefix)
-    in_firm = Q(**{f"{prefix}firm_id": colleague.firm_id})
-    if colleague.is_admin:
-        return in_firm
-    linked = Q(**{f"{prefix}id__in": _linked_client_ids(colleague)})
-    if colleague.is_limited:
-        return in_firm & linked
-    return in_firm & (Q(**{f"{prefix}privacy": Privacy.PUBLIC}) | linked)
-
-
-def _name_access_q(colleague: Colleague, prefix: str = "") -> Q:
-    """The clients on which `colleague` has at least NAME access."""
-    if not colleague.is_active:
-        return _nothing(prefix)
-    if colleague.is_admin or colleague.is_limited:
-        # Admins see everything in full; limited colleagues never get a name-only view.
-        return full_access_q(colleague, prefix)
-    linked = Q(**{f"{prefix}id__in": _linked_client_ids(colleague)})
-    return Q(**{f"{prefix}firm_id": colleague.firm_id}) & (
-        Q(**{f"{prefix}privacy__in": [Privacy.PUBLIC, Privacy.PRIVATE]}) | linked
-    )
-
-
-def _access_q(colleague: Colleague, min_level: Level, prefix: str = "") -> Q:
-    if min_level == Level.FULL:
-        return full_access_q(colleague, prefix)
-    if min_level == Level.NAME:
-        return _name_access_q(colleague, prefix)
-    raise ValueError("min_level must be Level.NAME or Level.FULL")
-
-
 def visible_clients(colleague: Colleague, min_level: Level = Level.NAME) -> QuerySet[Contact]:
-    """The clients of the colleague's firm on which they have at least `min_level`.
-
-    One SQL statement when evaluated (subqueries inside it; nothing is computed in Python).
-    """
-    q = _access_q(colleague, Level(min_level))
-    if not colleague.is_active:
-        return Contact.objects.none()
-    return Contact.objects.filter(q)
+    """The clients of the colleague's firm on which they have at least `min_level`:
+    `Contact.objects.visible_to(colleague, min_level)`. One SQL statement when evaluated
+    (subqueries inside it; nothing is computed in Python)."""
+    return Contact.objects.visible_to(colleague, min_level)
 
 
 def visible(
@@ -174,30 +105,16 @@ def visible(
     client_field: str = "client",
     min_level: Level = Level.FULL,
 ) -> QuerySet[M]:
-    """Records hanging off a client (work items, documents, audit events...) whose client
-    the colleague may see at `min_level` or above. Records without a client are dropped."""
-    q = _access_q(colleague, Level(min_level), prefix=f"{client_field}__")
-    if not colleague.is_active:
-        return queryset.none()
-    return queryset.filter(q)
-
-
-def _level_expression(colleague: Colleague) -> Case | Value:
-    if not colleague.is_active:
-        return Value(int(Level.NONE), IntegerField())
-    whens = [When(full_access_q(colleague), then=Value(int(Level.FULL)))]
-    if not colleague.is_admin and not colleague.is_limited:
-        whens.append(
-            When(
-                Q(firm_id=colleague.firm_id, privacy=Privacy.PRIVATE),
-                then=Value(int(Level.NAME)),
-            )
-        )
-    return Case(*whens, default=Value(int(Level.NONE)), output_field=IntegerField())
+    """Records hanging off a client whose client the colleague may see at `min_level` or
+    above; records without a client are dropped. For a model with its own door
+    (`TimelineItem`, `Document`, `AuditEvent`), use `Model.objects.visible_to(...)`, which
+    also applies that model's own rules."""
+    return scope_records(queryset, colleague, min_level, client_field)
 
 
 def annotate_level(colleague: Colleague, queryset: QuerySet[Contact]) -> QuerySet[ClientWithLevel]:
-    """Adds `access_level` (0, 1 or 2, see Level) to each client row, computed in SQL."""
+    """Adds `access_level` (0, 1 or 2, see Level) to each client row, computed in SQL
+    (`Contact.objects.with_level(colleague)` on any queryset of clients)."""
     return queryset.annotate(access_level=_level_expression(colleague))
 
 
@@ -218,16 +135,24 @@ def level(colleague: Colleague, client: Contact) -> Level:
 
 
 def get_client(
-    colleague: Colleague, client_id: object, min_level: Level = Level.NAME
+    colleague: Colleague,
+    client_id: object,
+    min_level: Level = Level.NAME,
+    *,
+    queryset: QuerySet[Contact] | None = None,
 ) -> ClientWithLevel:
     """The client with this id if the colleague may see it at `min_level`, with its
-    `access_level` annotated. Unknown, of another firm or below the level: Http404, the
-    same in every case (a hidden client looks exactly like a missing one)."""
+    `access_level` annotated: the row the page or answer uses, read through the door (pass
+    `queryset` for its `select_related`, `only` or `select_for_update(of=("self",))`).
+    Unknown, of another firm or below the level: Http404, the same in every case (a hidden
+    client looks exactly like a missing one)."""
     try:
         pk = int(str(client_id))
     except (TypeError, ValueError):
         raise Http404 from None
-    client = annotate_level(colleague, visible_clients(colleague, min_level)).filter(pk=pk).first()
+    base = Contact.objects.all() if queryset is None else queryset
+    scoped = annotate_level(colleague, scope_clients(base, colleague, min_level))
+    client = scoped.filter(pk=pk).first()
     if client is None:
         raise Http404
     return client

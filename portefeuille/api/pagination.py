@@ -1,4 +1,5 @@
-"""Keyset pagination for every list of the API: `?limit=` and an opaque `?cursor=`.
+"""Keyset pagination for every list, of the API and of the pages: `?limit=` and an opaque
+`?cursor=` (one codec, `encode_cursor` / `decode_cursor`, one paginator, `keyset_page`).
 
 A list answers `{"items": [...], "next_cursor": "..." | null}`; the client passes
 `next_cursor` back as `cursor` to get the next page, until it is null. The cursor holds the
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
@@ -26,6 +28,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import ValidationError as NinjaValidationError
@@ -59,7 +62,12 @@ class Page(Schema, Generic[T]):
     )
 
 
-def _invalid_cursor() -> NinjaValidationError:
+class InvalidCursor(ValueError):
+    """A cursor that is not one of ours (garbled, forged, or of another list)."""
+
+
+def invalid_cursor() -> NinjaValidationError:
+    """The API's answer to an InvalidCursor: a 422 on `cursor`."""
     return NinjaValidationError(
         [
             {
@@ -71,29 +79,62 @@ def _invalid_cursor() -> NinjaValidationError:
     )
 
 
+class _CursorEncoder(DjangoJSONEncoder):
+    """Django's encoder, except that a moment keeps its microseconds: Django's rounds them
+    to milliseconds, and a cursor must hold its row's sort value exactly."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime.datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
 def encode_cursor(values: Sequence[Any]) -> str:
-    raw = json.dumps(list(values), cls=DjangoJSONEncoder, separators=(",", ":"))
+    """The opaque text of a cursor holding these sort values (text, numbers, moments)."""
+    raw = json.dumps(list(values), cls=_CursorEncoder, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
-    """The sort values inside a cursor; a 422 on `cursor` for anything else."""
+def _typed(value: Any, kind: type) -> Any:
+    if kind is datetime.datetime:
+        if not isinstance(value, str):
+            raise InvalidCursor
+        moment = datetime.datetime.fromisoformat(value)  # ValueError when not a moment
+        if timezone.is_naive(moment):
+            raise InvalidCursor
+        return moment
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise InvalidCursor
+    return value
+
+
+def decode_cursor(cursor: str, shape: int | Sequence[type]) -> list[Any]:
+    """The sort values inside a cursor: `shape` is their number, or their types (`str`,
+    `int`, `float`, `datetime.datetime`, read back from its text). InvalidCursor for
+    anything else: the API answers it with `invalid_cursor()` (422), a page starts again
+    from the top."""
+    size = shape if isinstance(shape, int) else len(shape)
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, UnicodeError, binascii.Error):
-        raise _invalid_cursor() from None
+        raise InvalidCursor from None
     if (
         not isinstance(values, list)
         or len(values) != size
         or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in values)
         or any(isinstance(v, int) and abs(v) > MAX_ID for v in values)
     ):
-        raise _invalid_cursor()
-    return values
+        raise InvalidCursor
+    if isinstance(shape, int):
+        return values
+    try:
+        return [_typed(value, kind) for value, kind in zip(values, shape, strict=True)]
+    except ValueError:
+        raise InvalidCursor from None
 
 
-def _after(order: Sequence[str], values: Sequence[Any]) -> Q:
+def after(order: Sequence[str], values: Sequence[Any]) -> Q:
     """Rows strictly after `values` in this order: (a > x) | (a = x & b > y) | ..."""
     condition = Q()
     equal_so_far = Q()
@@ -133,13 +174,43 @@ def first_shown(
     queryset = queryset.order_by(*order)
     last: Any = None
     while len(found) < want:
-        rows_after = queryset if last is None else queryset.filter(_after(order, last))
+        rows_after = queryset if last is None else queryset.filter(after(order, last))
         rows = list(rows_after[:batch])
         found.extend(show(rows))
         if len(rows) < batch:
             break
         last = _sort_values(rows[-1], order)
     return found[:want]
+
+
+def keyset_page(
+    queryset: QuerySet[Any],
+    *,
+    order: Sequence[str],
+    limit: int,
+    cursor: str | None = None,
+    show: Callable[[list[Any]], list[Any]] | None = None,
+) -> tuple[list[Any], str | None]:
+    """One page of `queryset` sorted by `order` after `cursor`, and the cursor of the next
+    page (None on the last): the one keyset paginator of pages and API. With `show`, the
+    page holds what `show` makes of the rows (see `first_shown`). InvalidCursor when
+    `cursor` is not one of this list's."""
+    queryset = queryset.order_by(*order)
+    try:
+        if cursor:
+            queryset = queryset.filter(after(order, decode_cursor(cursor, len(order))))
+        if show is not None:
+            rows = first_shown(queryset, order, limit + 1, show)
+        else:
+            rows = list(queryset[: limit + 1])
+    except (ValueError, TypeError, DjangoValidationError):
+        # A hand-made cursor whose values do not fit the fields' types.
+        raise InvalidCursor from None
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(_sort_values(rows[-1], order))
+    return rows, next_cursor
 
 
 def paginate(
@@ -149,26 +220,13 @@ def paginate(
     order: Sequence[str],
     show: Callable[[list[Any]], list[Any]] | None = None,
 ) -> dict[str, Any]:
-    """One page of `queryset` sorted by `order`, as the `Page` body. With `show`, the page
-    holds what `show` makes of the rows (see `first_shown`)."""
+    """One page of `queryset` sorted by `order`, as the `Page` body; a cursor not of ours
+    is a 422 on `cursor`."""
     page = page or PageQuery(limit=DEFAULT_LIMIT, cursor=None)
-    queryset = queryset.order_by(*order)
-    if page.cursor:
-        decoded = decode_cursor(page.cursor, len(order))
-        try:
-            queryset = queryset.filter(_after(order, decoded))
-        except (ValueError, TypeError, DjangoValidationError):
-            # A hand-made cursor whose values do not fit the fields' types.
-            raise _invalid_cursor() from None
-    if show is not None:
-        try:
-            rows = first_shown(queryset, order, page.limit + 1, show)
-        except (ValueError, TypeError, DjangoValidationError):
-            raise _invalid_cursor() from None
-    else:
-        rows = list(queryset[: page.limit + 1])
-    next_cursor = None
-    if len(rows) > page.limit:
-        rows = rows[: page.limit]
-        next_cursor = encode_cursor(_sort_values(rows[-1], order))
+    try:
+        rows, next_cursor = keyset_page(
+            queryset, order=order, limit=page.limit, cursor=page.cursor, show=show
+        )
+    except InvalidCursor:
+        raise invalid_cursor() from None
     return {"items": rows, "next_cursor": next_cursor}

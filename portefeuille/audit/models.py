@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portefeuille.access.scopes import ClientRecordQuerySet
 from portefeuille.firms.models import FirmScoped
 
 
@@ -36,6 +37,9 @@ class AuditEvent(FirmScoped):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    # `AuditEvent.objects.visible_to(colleague)`: the events of clients seen in full.
+    objects = ClientRecordQuerySet["AuditEvent"].as_manager()
 
     class Meta:
         verbose_name = _("événement d'historique")

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from portefeuille.access import rules
+from portefeuille.access.rules import Level
 from portefeuille.firms.models import Colleague
 
 from .models import AuditEvent
 
 
 def readable_events(actor: Colleague) -> QuerySet[AuditEvent]:
-    """SECURITY: the events the caller may read, scoped to their firm."""
-    events = AuditEvent.objects.filter(firm_id=actor.firm_id)
+    """SECURITY: the events the caller may read, scoped to their firm: an admin reads them
+    all (the firm's own events too), anyone else those of the clients they see in full
+    (`AuditEvent.objects.visible_to`)."""
     if not actor.is_active:
-        return events.none()
+        return AuditEvent.objects.none()
     if actor.is_admin:
-        return events
-    return rules.visible(actor, events, client_field="client")
+        return AuditEvent.objects.filter(firm_id=actor.firm_id)
+    return AuditEvent.objects.visible_to(actor, Level.FULL)

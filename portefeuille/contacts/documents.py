@@ -22,7 +22,7 @@ Decisions where the spec is silent:
   A refused zip gets its own reason (see docs/uploads.md).
 - Changing documents (upload, rename, delete) needs FULL access to the client, like every
   detail of a contact. Documents attached to an e-mail the colleague may not see (the
-  person's "share communication" is off, see timeline.py) are hidden from them too.
+  person's "share communication" is off, docs/access-rules.md) are hidden from them too.
 - A deleted document's file is removed from storage once the deletion is committed.
 """
 
@@ -48,12 +48,11 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import Storage
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portefeuille.access import rules
 from portefeuille.access.guards import require_level
 from portefeuille.access.rules import Level
 from portefeuille.audit.services import record_event
@@ -511,29 +510,13 @@ def check_upload(file: IO[bytes], *, size: int, field: str = "file") -> str:
 # ---------------------------------------------------------------------------------------
 
 
-def hidden_emails_q(actor: Colleague, prefix: str = "") -> Q:
-    """E-mails `actor` may not see: logged on a person whose "share communication" is off,
-    by someone else, unless `actor` is an admin (see timeline.py)."""
-    if actor.is_admin:
-        return Q(pk__in=[])
-    return Q(
-        **{
-            f"{prefix}kind": TimelineItem.Kind.EMAIL,
-            f"{prefix}client__kind": Contact.Kind.PERSON,
-            f"{prefix}client__share_communication": False,
-        }
-    ) & ~Q(**{f"{prefix}author_id": actor.pk})
-
-
 def visible_documents(actor: Colleague, client: Contact | None = None) -> QuerySet[Document]:
     """Documents of clients `actor` sees in full (of one client if given), without the
-    attachments of e-mails hidden from them."""
-    documents = rules.visible(actor, Document.objects.filter(firm_id=actor.firm_id))
+    attachments of e-mails hidden from them: `Document.objects.visible_to` (the
+    share-communication rule is in access/scopes.py, docs/access-rules.md)."""
+    documents = Document.objects.visible_to(actor, Level.FULL)
     if client is not None:
         documents = documents.filter(client_id=client.pk)
-    hidden = hidden_emails_q(actor, prefix="email__")
-    if not actor.is_admin:
-        documents = documents.exclude(Q(email__isnull=False) & hidden)
     return documents.select_related("uploaded_by")
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from portefeuille.access.scopes import ClientQuerySet, DocumentQuerySet, TimelineItemQuerySet
 from portefeuille.firms.models import ContactType, FirmScoped, Privacy
 
 
@@ -142,6 +143,9 @@ class Contact(FirmScoped):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    # The access door: `Contact.objects.visible_to(colleague, level)` (docs/access-rules.md).
+    objects = ClientQuerySet["Contact"].as_manager()
 
     class Meta:
         verbose_name = _("contact")
@@ -332,6 +336,9 @@ class TimelineItem(FirmScoped):
     # Accent-free subject, sender and body, for the search inside the timeline.
     search_text = models.TextField(editable=False, blank=True)
 
+    # `TimelineItem.objects.visible_to(colleague)`: FULL access, share-communication rule.
+    objects = TimelineItemQuerySet["TimelineItem"].as_manager()
+
     class Meta:
         verbose_name = _("élément de chronologie")
         verbose_name_plural = _("éléments de chronologie")
@@ -366,6 +373,9 @@ class Document(FirmScoped):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+    # `Document.objects.visible_to(colleague)`: FULL access, share-communication rule.
+    objects = DocumentQuerySet["Document"].as_manager()
 
     class Meta:
         verbose_name = _("document")

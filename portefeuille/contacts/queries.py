@@ -14,9 +14,7 @@ count holders of titled slots. Its holders keep their access all the same (acces
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import contextlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +24,7 @@ from django.db.models import IntegerField, Q, QuerySet, Value
 from portefeuille.access import rules
 from portefeuille.access.models import ClientMember, RoleAssignment
 from portefeuille.access.rules import Level
+from portefeuille.api import pagination
 from portefeuille.firms.models import (
     Colleague,
     ContactType,
@@ -277,21 +276,8 @@ def related_contacts(actor: Colleague, contacts: list[Contact]) -> dict[int, lis
 # ---------------------------------------------------------------------------------------
 
 
-def encode_cursor(search_name: str, pk: int) -> str:
-    raw = json.dumps([search_name, pk], ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[str, int] | None:
-    """The (search_name, id) after which the next page starts; None if malformed."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        name, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError, binascii.Error):
-        return None
-    if not isinstance(name, str) or not isinstance(pk, int) or isinstance(pk, bool):
-        return None
-    return name, pk
+# The contacts page's keyset: its cursor holds the last row's (search_name, id).
+PAGE_ORDER = ("search_name", "id")
 
 
 @dataclass
@@ -325,10 +311,10 @@ def contact_page(
     limit = limit or PAGE_SIZE
     statuses = work_statuses(actor)
     contacts = filtered_contacts(actor, filters)
-    cursor = decode_cursor(after) if after else None
-    if cursor is not None:
-        name, pk = cursor
-        contacts = contacts.filter(Q(search_name__gt=name) | Q(search_name=name, pk__gt=pk))
+    # No cursor, or a malformed one: the first page.
+    with contextlib.suppress(pagination.InvalidCursor):
+        cursor = pagination.decode_cursor(after or "", (str, int))
+        contacts = contacts.filter(pagination.after(PAGE_ORDER, cursor))
     found = list(
         annotate_work_counts(actor, rules.annotate_level(actor, contacts), statuses)
         .select_related("contact_type")
@@ -343,7 +329,7 @@ def contact_page(
             "contact_type__name",
             "contact_type__is_archive",
         )
-        .order_by("search_name", "id")[: limit + 1]
+        .order_by(*PAGE_ORDER)[: limit + 1]
     )
     has_next = len(found) > limit
     found = found[:limit]
@@ -358,7 +344,9 @@ def contact_page(
             row.related_more = max(0, len(everything) - RELATED_SHOWN)
             row.work_counts = [(s, getattr(contact, work_count_field(s))) for s in statuses]
         rows.append(row)
-    next_cursor = encode_cursor(found[-1].search_name, found[-1].pk) if has_next else None
+    next_cursor = (
+        pagination.encode_cursor([found[-1].search_name, found[-1].pk]) if has_next else None
+    )
     return ContactPage(rows=rows, statuses=statuses, next_cursor=next_cursor)
 
 

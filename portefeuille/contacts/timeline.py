@@ -12,6 +12,7 @@ Decisions where the spec is silent:
   e-mails logged on that person are visible only to the colleague who logged them and to
   admins — on the timeline, in the documents (their attachments) and in the API. Notes and
   events are not affected. Turning it back on shows them again to everyone with full access.
+  The rule is read through `TimelineItem.objects.visible_to` (docs/access-rules.md).
 - A client group's timeline holds only the group's own items, never its members'.
 - Logging an e-mail reads an uploaded .eml with a bounded reader (mime.py: linear in the
   file, whatever it holds). It is refused, nothing written, when the file is not an e-mail
@@ -46,14 +47,14 @@ import nh3
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
-from ninja.errors import ValidationError as NinjaValidationError
 
 from portefeuille.access.guards import require_level
-from portefeuille.access.rules import Level
+from portefeuille.access.rules import Level, emails_shared
 from portefeuille.api import pagination
 from portefeuille.audit.models import AuditEvent
 from portefeuille.audit.queries import readable_events
@@ -110,10 +111,11 @@ def render_markdown(text: str) -> SafeString:
 
 
 def visible_items(actor: Colleague, client: Contact) -> QuerySet[TimelineItem]:
-    """The notes and e-mails of this client that `actor` may read. The caller has already
-    checked FULL access to the client (rules.get_client)."""
-    items = TimelineItem.objects.filter(firm_id=actor.firm_id, client_id=client.pk)
-    return items.exclude(documents.hidden_emails_q(actor)).select_related("author")
+    """The notes and e-mails of this client that `actor` may read, through the door
+    (`TimelineItem.objects.visible_to`): nothing unless they see the client in full, and
+    no e-mail the share-communication rule hides from them."""
+    items = TimelineItem.objects.visible_to(actor, Level.FULL).filter(client_id=client.pk)
+    return items.select_related("author")
 
 
 def client_events(actor: Colleague, client: Contact) -> QuerySet[AuditEvent]:
@@ -153,24 +155,13 @@ class TimelinePage:
     next_cursor: Cursor | None
 
 
-def encode_cursor(cursor: Cursor) -> str:
-    """The opaque text of a timeline cursor (for pages and the API)."""
-    when, rank, pk = cursor
-    return pagination.encode_cursor([when.isoformat(), rank, pk])
-
-
-def decode_cursor(text: str) -> Cursor:
-    """The cursor inside `text`; ValueError when it is not one of ours."""
-    try:
-        when, rank, pk = pagination.decode_cursor(text, 3)
-    except NinjaValidationError:
-        raise ValueError(text) from None
-    if not isinstance(when, str) or not isinstance(rank, int) or not isinstance(pk, int):
-        raise ValueError(text)
-    moment = datetime.datetime.fromisoformat(when)
-    if timezone.is_naive(moment) or rank not in (0, 1):
-        raise ValueError(text)
-    return (moment, rank, pk)
+def parse_cursor(text: str) -> Cursor:
+    """The timeline cursor inside `text` (written by `pagination.encode_cursor`);
+    `pagination.InvalidCursor` when it is not one of ours."""
+    when, rank, pk = pagination.decode_cursor(text, (datetime.datetime, int, int))
+    if rank not in _RANK.values():
+        raise pagination.InvalidCursor
+    return (when, rank, pk)
 
 
 def _after(at: str, rank_field: int, cursor: tuple[datetime.datetime, int, int] | None) -> Q:
@@ -263,8 +254,6 @@ def _load_attachments(actor: Colleague, emails: list[TimelineItem | None]) -> No
 
 def get_item(actor: Colleague, client: Contact, item_id: object) -> TimelineItem:
     """A note or e-mail of this client visible to `actor`; Http404 otherwise."""
-    from django.http import Http404
-
     try:
         pk = int(str(item_id))
     except (TypeError, ValueError):
@@ -351,7 +340,7 @@ def delete_item(*, actor: Colleague, item: TimelineItem) -> None:
     detached from their e-mail nothing would keep them from every colleague."""
     require_level(actor, item.client, Level.FULL)
     with transaction.atomic():
-        if item.kind == TimelineItem.Kind.EMAIL and not item.client.share_communication:
+        if item.kind == TimelineItem.Kind.EMAIL and not emails_shared(item.client):
             for attachment in list(item.attachments.all()):
                 attachment.delete()
                 if attachment.file.name:
@@ -569,15 +558,10 @@ def log_email(*, actor: Colleague, client: Contact, file: IO[bytes], size: int) 
     parsed = parse_eml(raw)
     if (
         parsed.message_id
-        and TimelineItem.objects.filter(
-            firm_id=client.firm_id,
-            client_id=client.pk,
-            kind=TimelineItem.Kind.EMAIL,
-            message_id=parsed.message_id,
-        )
         # SECURITY: only among the e-mails the actor sees; answering "already there" for an
         # e-mail hidden from them would tell it exists.
-        .exclude(documents.hidden_emails_q(actor))
+        and visible_items(actor, client)
+        .filter(kind=TimelineItem.Kind.EMAIL, message_id=parsed.message_id)
         .exists()
     ):
         raise ValidationError(

@@ -9,6 +9,7 @@ and the upload pages show their form again with the refusal (413); nothing is st
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 from typing import Any, cast
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portefeuille.access import rules
 from portefeuille.access.rules import Level
+from portefeuille.api import pagination
 from portefeuille.firms.models import Colleague
 from portefeuille.firms.views import colleague_required
 from portefeuille.web import uploads
@@ -34,6 +36,7 @@ from .models import Contact, Document
 
 TIMELINE_PAGE = 30
 DOCUMENTS_PAGE = 50
+DOCUMENTS_ORDER = ("-uploaded_at", "-id")
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -76,8 +79,8 @@ def _timeline_context(
     raw_cursor = request.GET.get("cursor", "")
     if raw_cursor:
         try:
-            cursor = timeline.decode_cursor(raw_cursor)
-        except ValueError:
+            cursor = timeline.parse_cursor(raw_cursor)
+        except pagination.InvalidCursor:
             cursor = None  # a broken cursor starts from the top
     page = timeline.read_timeline(
         actor,
@@ -90,7 +93,7 @@ def _timeline_context(
     more_url = None
     if page.next_cursor is not None:
         params = {key: value for key, value in filters.items() if value}
-        params["cursor"] = timeline.encode_cursor(page.next_cursor)
+        params["cursor"] = pagination.encode_cursor(page.next_cursor)
         more_url = f"{reverse('contacts:timeline', args=[contact.pk])}?{urlencode(params)}"
     return {
         "contact": contact,
@@ -256,25 +259,21 @@ def email_upload(request: HttpRequest, actor: Colleague, pk: int) -> HttpRespons
 def _documents_context(
     request: HttpRequest, actor: Colleague, contact: Contact, **extra: Any
 ) -> dict[str, Any]:
-    found = documents.visible_documents(actor, contact).order_by("-uploaded_at", "-id")
-    after = request.GET.get("after", "")
-    if after.isdigit():
-        anchor = found.filter(pk=int(after)).first()
-        if anchor is not None:
-            found = found.filter(uploaded_at__lte=anchor.uploaded_at).exclude(
-                uploaded_at=anchor.uploaded_at, pk__gte=anchor.pk
-            )
-    rows = list(found[: DOCUMENTS_PAGE + 1])
+    found = documents.visible_documents(actor, contact)
+    page = partial(pagination.keyset_page, found, order=DOCUMENTS_ORDER, limit=DOCUMENTS_PAGE)
+    try:
+        rows, next_cursor = page(cursor=request.GET.get("cursor"))
+    except pagination.InvalidCursor:
+        rows, next_cursor = page()  # a broken cursor starts from the top
     more_url = None
-    if len(rows) > DOCUMENTS_PAGE:
-        rows = rows[:DOCUMENTS_PAGE]
+    if next_cursor is not None:
         more_url = (
             f"{reverse('contacts:documents', args=[contact.pk])}?"
-            f"{urlencode({'after': rows[-1].pk})}"
+            f"{urlencode({'cursor': next_cursor})}"
         )
     for row in rows:
-        row.type_label = documents.ALLOWED_TYPES.get(row.content_type, ("", ""))[0]  # type: ignore[attr-defined]
-        row.size_text = documents.human_size(row.size)  # type: ignore[attr-defined]
+        row.type_label = documents.ALLOWED_TYPES.get(row.content_type, ("", ""))[0]
+        row.size_text = documents.human_size(row.size)
     return {
         "contact": contact,
         "tab": "documents",

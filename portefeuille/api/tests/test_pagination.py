@@ -1,15 +1,24 @@
 """Keyset pagination: limit + opaque cursor, {items, next_cursor}, on the colleagues list."""
 
 import base64
+import datetime
 import json
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from portefeuille.api.pagination import decode_cursor, encode_cursor
+from portefeuille.api.pagination import (
+    InvalidCursor,
+    PageQuery,
+    decode_cursor,
+    encode_cursor,
+    paginate,
+)
 from portefeuille.api.testing import assert_problem
+from portefeuille.audit.models import AuditEvent
 from portefeuille.firms.models import Colleague
 from portefeuille.testing.factories import ColleagueFactory, FirmFactory
 
@@ -110,3 +119,39 @@ def test_cursor_round_trips_its_sort_values() -> None:
 
     assert decode_cursor(encode_cursor(values), 3) == values
     assert json.loads(base64.urlsafe_b64decode(encode_cursor(values) + "==")) == values
+
+
+def test_a_moment_in_a_cursor_keeps_its_microseconds() -> None:
+    moment = datetime.datetime(2025, 10, 14, 9, 30, 0, 123456, tzinfo=datetime.UTC)
+
+    assert decode_cursor(encode_cursor([moment, 7]), (datetime.datetime, int)) == [moment, 7]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["2025-10-14T09:30:00", 1], ["pas une date", 1], [3, 1], ["2025-10-14T09:30:00Z", "1"]],
+)
+def test_a_cursor_of_the_wrong_types_is_refused(values: list[object]) -> None:
+    with pytest.raises(InvalidCursor):
+        decode_cursor(encode_cursor(values), (datetime.datetime, int))
+
+
+def test_paging_on_moments_within_one_millisecond_walks_every_row_once() -> None:
+    firm = FirmFactory.create()
+    start = timezone.now().replace(microsecond=500_000)
+    events = [AuditEvent.objects.create(firm=firm, action="x.y") for _ in range(4)]
+    for offset, event in enumerate(events):
+        # Four moments inside the same millisecond, which a millisecond cursor merges.
+        AuditEvent.objects.filter(pk=event.pk).update(
+            created_at=start + datetime.timedelta(microseconds=100 * offset)
+        )
+    seen: list[int] = []
+    page = PageQuery(limit=1, cursor=None)
+    while True:
+        body = paginate(AuditEvent.objects.filter(firm=firm), page, order=("-created_at", "-id"))
+        seen += [event.pk for event in body["items"]]
+        if body["next_cursor"] is None:
+            break
+        page = PageQuery(limit=1, cursor=body["next_cursor"])
+
+    assert seen == [event.pk for event in reversed(events)]

@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from portefeuille.audit.models import AuditEvent
-from portefeuille.contacts import documents
+from portefeuille.contacts import documents, views_timeline
 from portefeuille.contacts.models import Document
 from portefeuille.testing.history import sentence
 
@@ -309,3 +309,23 @@ def test_a_document_of_another_contact_is_a_404(world: World) -> None:
         )
         assert response.status_code == 404
     assert Document.objects.get().name == "fichier.pdf"
+
+
+def test_the_documents_page_pages_with_the_one_keyset_cursor(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views_timeline, "DOCUMENTS_PAGE", 2)
+    names = [upload(world, PDF, name=f"d{n}.pdf").name for n in range(5)]
+    browser = world.browse(world.member)
+    url = reverse("contacts:documents", args=[world.client.pk])
+    seen: list[str] = []
+    query: dict[str, str] = {}
+    while True:
+        context = browser.get(url, query).context
+        seen += [document.name for document in context["documents"]]
+        if context["more_url"] is None:
+            break
+        query = {"cursor": context["more_url"].split("cursor=", 1)[1]}
+    assert seen == list(reversed(names))
+    broken = browser.get(url, {"cursor": "pas-un-curseur"}).context
+    assert [document.name for document in broken["documents"]] == seen[:2]
