@@ -13,8 +13,10 @@ Adding an app's endpoints (e.g. contacts):
    parameters or a body) are added to the OpenAPI document automatically.
 3. Lists: `page: Query[PageQuery]` and `return paginate(queryset, page, order=(..., "id"))`
    with `response=Page[ContactOut]` (portefeuille.api.pagination).
-   Updates: `if_match: IfMatch = None`, `check_if_match(...)` under a row lock, `set_etag(...)`
-   (portefeuille.api.concurrency, which explains the versions).
+   Updates: `if_match: IfMatch = None`, passed to the service as
+   `expected_version=expected_version(if_match, ...)` (or `check_if_match(...)` under a row
+   lock when the service takes none), `set_etag(...)` (portefeuille.api.concurrency, which
+   explains the versions).
 4. Register the router below: `api.add_router("/contacts", "portefeuille.contacts.api.router")`.
 
 Every operation is authenticated (token or session) unless it says `auth=None`; errors are
@@ -29,8 +31,10 @@ from typing import Any
 from ninja import NinjaAPI, Swagger
 
 from portefeuille.api.parser import StrictParser, refuse_nul_characters
+from portefeuille.firms.guards import StaleVersionError
 
 from .auth import bearer_token, browser_session
+from .concurrency import on_stale_version
 from .errors import PROBLEM_CONTENT_TYPE, install_problem_handlers
 from .language import speak_callers_language
 from .schemas import Problem, ValidationProblem
@@ -140,6 +144,7 @@ api = PortefeuilleAPI(
     docs=Swagger(settings={"validatorUrl": None, "defaultModelsExpandDepth": 0}),
 )
 install_problem_handlers(api)
+api.add_exception_handler(StaleVersionError, on_stale_version)  # a ValidationError, but a 412
 api.add_decorator(speak_callers_language, mode="view")
 api.add_decorator(refuse_nul_characters, mode="operation")
 
@@ -148,11 +153,13 @@ api.add_router("/auth", "portefeuille.firms.api.auth_router")
 api.add_router("/me", "portefeuille.firms.api.me_router")
 api.add_router("/colleagues", "portefeuille.firms.api.colleagues_router")
 api.add_router("/teams", "portefeuille.firms.api.teams_router")
-api.add_router("/contacts", "portefeuille.access.api.contacts_router")
+api.add_router("/contacts", "portefeuille.contacts.api_clients.contacts_router")
+api.add_router("/contacts", "portefeuille.access.api.client_access_router")  # team, grants
 api.add_router("/portfolios", "portefeuille.access.api.portfolios_router")
 api.add_router("/audit-events", "portefeuille.audit.api.router")
 
-# Modules that add operations to a router above (contacts_router: timeline, documents,
-# details, cards, members, suggestions).
+# Modules that add operations to a router above (contacts_router: details, suggestions,
+# cards, members, timeline, documents).
 import portefeuille.contacts.api  # noqa: E402
+import portefeuille.contacts.api_links  # noqa: E402
 import portefeuille.contacts.api_timeline  # noqa: E402, F401

@@ -12,15 +12,26 @@ Where the version comes from:
   JSON representation the API returns (without `version` itself). Whatever a client can see
   changes the tag; what it cannot see cannot make its edit stale.
 
-Check the tag and write under a row lock, or two writers could both pass the check:
+The tag is checked under the row lock, or two writers could both pass the check. Where the
+service takes an `expected_version` (contacts: update_contact, delete_client), the service
+checks it under its own lock and raises `firms.guards.StaleVersionError`, which
+`on_stale_version` (installed in api/api.py) answers with this 412; the adapter only
+translates the header:
 
-    with transaction.atomic():
-        contact = get_object_or_404(scoped.select_for_update(), pk=id)
-        check_if_match(if_match, contact.version)
-        contact = update_contact(actor=..., contact=contact, ...)
+    contact = rules.get_client(actor, id)        # the scoped read: 404 before any 412
+    contact = update_contact(
+        actor=..., contact=contact, expected_version=expected_version(if_match, contact.version)
+    )
     set_etag(response, contact.version)
 
-and declare the header in the view's signature with `if_match: IfMatch = None`.
+Where it does not, the adapter checks under a lock it takes itself:
+
+    with transaction.atomic():
+        colleague = get_object_or_404(scoped.select_for_update(), pk=id)
+        check_if_match(if_match, colleague_version(colleague))
+        ...
+
+Declare the header in the view's signature with `if_match: IfMatch = None`.
 """
 
 from __future__ import annotations
@@ -31,12 +42,12 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from ninja.params.functions import Header
 from pydantic import BaseModel
 
-from .errors import ApiProblem
+from .errors import ApiProblem, problem_response
 
 IfMatch = Annotated[
     str | None,
@@ -99,6 +110,39 @@ def check_if_match(if_match: str | None, current_version: int | str) -> None:
     if "*" in tags or str(current_version) in tags:
         return
     raise StaleWrite
+
+
+def expected_version(
+    if_match: str | None, current_version: int, *, sent_version: int | None = None
+) -> int | None:
+    """The `expected_version` to give a service for this request's If-Match (and the
+    `version` a body may carry): None when the caller asked for no check (no If-Match or
+    `*`, no `version`), else a version the service compares with the row's under its lock.
+
+    `current_version` is the version the adapter read before calling the service; it only
+    decides which tag of a list (`"3", "7"`) is meant: the current one when the list names
+    it (the service still refuses if the row changed in between), else a tag that does not
+    match, so the service refuses. A tag that is not a version can never match: -1."""
+    from_header: int | None = None
+    if if_match is not None and if_match.strip():
+        tags = _opaque_tags(if_match)
+        if "*" not in tags:
+            if str(current_version) in tags:
+                from_header = current_version
+            else:
+                from_header = next(
+                    (int(tag) for tag in tags if tag.isascii() and tag.isdigit()), -1
+                )
+    asked = [version for version in (sent_version, from_header) if version is not None]
+    stale = [version for version in asked if version != current_version]
+    if stale:
+        return stale[0]
+    return asked[0] if asked else None
+
+
+def on_stale_version(request: HttpRequest, exc: Any) -> HttpResponse:
+    """The API's answer to a service's StaleVersionError: the same 412 as StaleWrite."""
+    return problem_response(request, StaleWrite.status, slug=StaleWrite.slug)
 
 
 def set_etag(response: HttpResponseBase | HttpResponse, version: int | str) -> None:

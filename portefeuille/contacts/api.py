@@ -1,8 +1,9 @@
 """API of contacts beyond the client record: creation per kind, e-mails, phones, postal
-addresses, social handles, avatar, contact cards, client group members, and the similar
-contacts offered while a name is typed.
+addresses, social handles, avatar, and the similar contacts offered while a name is typed.
+Contact cards and client group members are contacts/api_links.py.
 
-Thin adapters over contacts/services.py on access's `contacts_router` (/api/v1/contacts);
+Thin adapters over contacts/services.py on `contacts_router` (/api/v1/contacts, in
+contacts/api_clients.py);
 every read goes through access/rules.py.
 
 Decisions where the spec is silent:
@@ -22,20 +23,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from ninja import File, Query, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from portefeuille.access import rules
-from portefeuille.access.api import _full_client_answer, _pick, contacts_router
 from portefeuille.access.models import OwnerEntry
 from portefeuille.access.rules import Level
-from portefeuille.access.schemas import ClientFull
 from portefeuille.api.auth import api_colleague
 from portefeuille.api.concurrency import etag_openapi
 from portefeuille.api.errors import problem_responses
@@ -43,11 +40,10 @@ from portefeuille.api.lookup import Id, get_all_or_422, get_or_404
 from portefeuille.firms.models import Colleague, ContactType
 
 from . import services
+from .api_clients import contacts_router, full_client_answer, pick
 from .models import (
     Contact,
-    ContactCard,
     EmailAddress,
-    GroupMembership,
     PhoneNumber,
     PostalAddress,
     SocialHandle,
@@ -56,16 +52,11 @@ from .schemas import (
     AddressChange,
     AddressIn,
     AddressOut,
-    CardChange,
-    CardIn,
-    CardOut,
+    ClientFull,
     ClientGroupCreate,
-    ContactLink,
     EmailChange,
     EmailIn,
     EmailOut,
-    GroupMembersIn,
-    GroupsIn,
     OrganizationCreate,
     PersonCreate,
     PhoneChange,
@@ -77,41 +68,33 @@ from .schemas import (
     SuggestionOut,
     address_answer,
     api_field_names,
-    visible_links,
 )
 from .suggestions import Suggestion, similar_contacts
 from .validators import display_phone
-
-Kind = Contact.Kind
-
 
 # ---------------------------------------------------------------------------------------
 # Lookups, scoped to the caller's firm and visibility.
 # ---------------------------------------------------------------------------------------
 
 
-def _full(actor: Colleague, client_id: int) -> Contact:
+def full_contact(actor: Colleague, client_id: int) -> Contact:
     return rules.get_client(actor, client_id, Level.FULL)
 
 
-def _seen(actor: Colleague) -> QuerySet[Contact]:
+def seen_contacts(actor: Colleague) -> QuerySet[Contact]:
     """Contacts the caller may name in a body: a hidden one reads like an unknown id."""
     return rules.visible_clients(actor, Level.NAME)
-
-
-def _invalid(field: str, message: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code="invalid")})
 
 
 def _type_and_owner(actor: Colleague, payload: Any) -> dict[str, Any]:
     return {
         "privacy": payload.privacy,
-        "contact_type": _pick(
+        "contact_type": pick(
             ContactType.objects.filter(firm_id=actor.firm_id),
             payload.contact_type_id,
             "contact_type_id",
         ),
-        "owner": _pick(
+        "owner": pick(
             OwnerEntry.objects.filter(firm_id=actor.firm_id), payload.owner_id, "owner_id"
         ),
     }
@@ -146,11 +129,11 @@ def create_person(
             client_code=payload.client_code,
             emails=payload.emails,
             phones=payload.phones,
-            organization=_pick(_seen(actor), payload.organization_id, "organization_id"),
+            organization=pick(seen_contacts(actor), payload.organization_id, "organization_id"),
             new_organization_name=payload.new_organization_name,
             role=payload.role,
         )
-    return Status(201, _full_client_answer(actor, person.pk, response))
+    return Status(201, full_client_answer(actor, person.pk, response))
 
 
 @contacts_router.post(
@@ -175,7 +158,9 @@ def create_organization(
             client_code=payload.client_code,
             emails=payload.emails,
             phones=payload.phones,
-            primary_contact=_pick(_seen(actor), payload.primary_contact_id, "primary_contact_id"),
+            primary_contact=pick(
+                seen_contacts(actor), payload.primary_contact_id, "primary_contact_id"
+            ),
             new_primary_contact=services.NewPerson(
                 first_name=new_person.first_name,
                 middle_name=new_person.middle_name,
@@ -185,7 +170,7 @@ def create_organization(
             else None,
             primary_contact_role=payload.primary_contact_role,
         )
-    return Status(201, _full_client_answer(actor, organization.pk, response))
+    return Status(201, full_client_answer(actor, organization.pk, response))
 
 
 @contacts_router.post(
@@ -205,9 +190,9 @@ def create_client_group(
             display_name=payload.display_name,
             description=payload.description,
             client_code=payload.client_code,
-            members=get_all_or_422(_seen(actor), payload.member_ids, field="member_ids"),
+            members=get_all_or_422(seen_contacts(actor), payload.member_ids, field="member_ids"),
         )
-    return Status(201, _full_client_answer(actor, group.pk, response))
+    return Status(201, full_client_answer(actor, group.pk, response))
 
 
 # ---------------------------------------------------------------------------------------
@@ -290,7 +275,7 @@ WRITE = problem_responses(403)
 
 @contacts_router.get("/{client_id}/emails", response=list[EmailOut], summary="E-mail addresses")
 def list_emails(request: HttpRequest, client_id: int) -> list[dict[str, Any]]:
-    contact = _full(api_colleague(request), client_id)
+    contact = full_contact(api_colleague(request), client_id)
     return [_email(e) for e in contact.emails.all()]
 
 
@@ -301,7 +286,7 @@ def list_emails(request: HttpRequest, client_id: int) -> list[dict[str, Any]]:
 )
 def add_email(request: HttpRequest, client_id: int, payload: EmailIn) -> Status[dict[str, Any]]:
     actor = api_colleague(request)
-    contact = _full(actor, client_id)
+    contact = full_contact(actor, client_id)
     email = services.add_email(
         actor=actor, contact=contact, address=payload.address, label=payload.label
     )
@@ -317,7 +302,7 @@ def update_email(
     request: HttpRequest, client_id: int, email_id: int, payload: EmailChange
 ) -> dict[str, Any]:
     actor = api_colleague(request)
-    contact = _full(actor, client_id)
+    contact = full_contact(actor, client_id)
     email = get_or_404(contact.emails.all(), email_id)
     return _email(services.update_email(actor=actor, email=email, **_changes(payload)))
 
@@ -329,14 +314,14 @@ def update_email(
 )
 def remove_email(request: HttpRequest, client_id: int, email_id: int) -> Status[None]:
     actor = api_colleague(request)
-    contact = _full(actor, client_id)
+    contact = full_contact(actor, client_id)
     services.remove_email(actor=actor, email=get_or_404(contact.emails.all(), email_id))
     return Status(204, None)
 
 
 @contacts_router.get("/{client_id}/phones", response=list[PhoneOut], summary="Phone numbers")
 def list_phones(request: HttpRequest, client_id: int) -> list[dict[str, Any]]:
-    contact = _full(api_colleague(request), client_id)
+    contact = full_contact(api_colleague(request), client_id)
     return [_phone(p, contact) for p in contact.phones.all()]
 
 
@@ -347,7 +332,7 @@ def list_phones(request: HttpRequest, client_id: int) -> list[dict[str, Any]]:
 )
 def add_phone(request: HttpRequest, client_id: int, payload: PhoneIn) -> Status[dict[str, Any]]:
     actor = api_colleague(request)
-    contact = _full(actor, client_id)
+    contact = full_contact(actor, client_id)
     phone = services.add_phone(
         actor=actor, contact=contact, number=payload.number, label=payload.label
     )
@@ -363,7 +348,7 @@ def update_phone(
     request: HttpRequest, client_id: int, phone_id: int, payload: PhoneChange
 ) -> dict[str, Any]:
     actor = api_colleague(request)
-    contact = _full(actor, client_id)
+    contact = full_contact(actor, client_id)
     phone = get_or_404(contact.phones.all(), phone_id)
     return _phone(services.update_phone(actor=actor, phone=phone, **_changes(payload)), contact)
 
@@ -375,7 +360,7 @@ def update_phone(
 )
 def remove_phone(request: HttpRequest, client_id: int, phone_id: int) -> Status[None]:
     actor = api_colleague(request)
-    contact = _full(actor, client_id)
+    contact = full_contact(actor, client_id)
     services.remove_phone(actor=actor, phone=get_or_404(contact.phones.all(), phone_id))
     return Status(204, None)
 
@@ -384,7 +369,7 @@ def remove_phone(request: HttpRequest, client_id: int, phone_id: int) -> Status[
     "/{client_id}/addresses", response=list[AddressOut], summary="Postal addresses"
 )
 def list_addresses(request: HttpRequest, client_id: int) -> list[dict[str, Any]]:
-    contact = _full(api_colleague(request), client_id)
+    contact = full_contact(api_colleague(request), client_id)
     return [address_answer(a) for a in contact.addresses.all()]
 
 
@@ -395,7 +380,7 @@ def list_addresses(request: HttpRequest, client_id: int) -> list[dict[str, Any]]
 )
 def add_address(request: HttpRequest, client_id: int, payload: AddressIn) -> Status[dict[str, Any]]:
     actor = api_colleague(request)
-    contact = _full(actor, client_id)
+    contact = full_contact(actor, client_id)
     address = services.add_address(actor=actor, contact=contact, **payload.model_dump())
     return Status(201, address_answer(address))
 
@@ -409,7 +394,7 @@ def update_address(
     request: HttpRequest, client_id: int, address_id: int, payload: AddressChange
 ) -> dict[str, Any]:
     actor = api_colleague(request)
-    contact = _full(actor, client_id)
+    contact = full_contact(actor, client_id)
     address: PostalAddress = get_or_404(contact.addresses.all(), address_id)
     changed = services.update_address(actor=actor, address=address, **_changes(payload))
     return address_answer(changed)
@@ -422,7 +407,7 @@ def update_address(
 )
 def remove_address(request: HttpRequest, client_id: int, address_id: int) -> Status[None]:
     actor = api_colleague(request)
-    contact = _full(actor, client_id)
+    contact = full_contact(actor, client_id)
     services.remove_address(actor=actor, address=get_or_404(contact.addresses.all(), address_id))
     return Status(204, None)
 
@@ -431,7 +416,7 @@ def remove_address(request: HttpRequest, client_id: int, address_id: int) -> Sta
     "/{client_id}/social-handles", response=list[SocialHandleOut], summary="Social handles"
 )
 def list_social_handles(request: HttpRequest, client_id: int) -> list[dict[str, Any]]:
-    contact = _full(api_colleague(request), client_id)
+    contact = full_contact(api_colleague(request), client_id)
     return [_social(s) for s in contact.social_handles.all()]
 
 
@@ -444,7 +429,7 @@ def add_social_handle(
     request: HttpRequest, client_id: int, payload: SocialHandleIn
 ) -> Status[dict[str, Any]]:
     actor = api_colleague(request)
-    contact = _full(actor, client_id)
+    contact = full_contact(actor, client_id)
     row = services.add_social_handle(actor=actor, contact=contact, **payload.model_dump())
     return Status(201, _social(row))
 
@@ -458,7 +443,7 @@ def update_social_handle(
     request: HttpRequest, client_id: int, handle_id: int, payload: SocialHandleChange
 ) -> dict[str, Any]:
     actor = api_colleague(request)
-    contact = _full(actor, client_id)
+    contact = full_contact(actor, client_id)
     row = get_or_404(contact.social_handles.all(), handle_id)
     return _social(
         services.update_social_handle(actor=actor, social_handle=row, **_changes(payload))
@@ -472,7 +457,7 @@ def update_social_handle(
 )
 def remove_social_handle(request: HttpRequest, client_id: int, handle_id: int) -> Status[None]:
     actor = api_colleague(request)
-    contact = _full(actor, client_id)
+    contact = full_contact(actor, client_id)
     row = get_or_404(contact.social_handles.all(), handle_id)
     services.remove_social_handle(actor=actor, social_handle=row)
     return Status(204, None)
@@ -490,7 +475,7 @@ class AvatarOut(Schema):
 def set_avatar(request: HttpRequest, client_id: int, file: File[UploadedFile]) -> dict[str, Any]:
     """The image is checked by its content; 2 MB and 4096 pixels a side at most."""
     actor = api_colleague(request)
-    contact = services.set_avatar(actor=actor, contact=_full(actor, client_id), image=file)
+    contact = services.set_avatar(actor=actor, contact=full_contact(actor, client_id), image=file)
     return {"avatar_url": reverse("contacts:avatar", args=[contact.pk]) if contact.avatar else None}
 
 
@@ -499,217 +484,5 @@ def set_avatar(request: HttpRequest, client_id: int, file: File[UploadedFile]) -
 )
 def remove_avatar(request: HttpRequest, client_id: int) -> Status[None]:
     actor = api_colleague(request)
-    services.set_avatar(actor=actor, contact=_full(actor, client_id), image=None)
-    return Status(204, None)
-
-
-# ---------------------------------------------------------------------------------------
-# Contact cards.
-# ---------------------------------------------------------------------------------------
-
-
-def _cards_of(contact: Contact) -> QuerySet[ContactCard]:
-    return ContactCard.objects.filter(
-        Q(person_id=contact.pk) | Q(organization_id=contact.pk), firm_id=contact.firm_id
-    ).order_by("id")
-
-
-def _card_answers(
-    actor: Colleague, contact: Contact, cards: list[ContactCard]
-) -> list[dict[str, Any]]:
-    """Cards as the caller may see them: the other contact filtered by their own level."""
-    links = visible_links(actor, [c.person_id for c in cards] + [c.organization_id for c in cards])
-    answers = []
-    for card in cards:
-        other = card.organization_id if card.person_id == contact.pk else card.person_id
-        if other not in links or card.person_id not in links or card.organization_id not in links:
-            continue  # SECURITY: a hidden contact is absent, card and all
-        answers.append(
-            {
-                "id": card.pk,
-                "person": links[card.person_id],
-                "organization": links[card.organization_id],
-                "role": card.role if links[other]["access_level"] == "full" else None,
-            }
-        )
-    return answers
-
-
-def _card(actor: Colleague, contact: Contact, card_id: int) -> ContactCard:
-    card = get_or_404(_cards_of(contact), card_id)
-    if not _card_answers(actor, contact, [card]):
-        raise Http404
-    return card
-
-
-@contacts_router.get(
-    "/{client_id}/cards",
-    response=list[CardOut],
-    summary="Contact cards (a person's organizations, an organization's people)",
-)
-def list_cards(request: HttpRequest, client_id: int) -> list[dict[str, Any]]:
-    actor = api_colleague(request)
-    contact = _full(actor, client_id)
-    return _card_answers(actor, contact, list(_cards_of(contact)))
-
-
-@contacts_router.post(
-    "/{client_id}/cards",
-    response={201: CardOut, **WRITE},
-    summary="Link a person and an organization with a role",
-)
-def add_card(request: HttpRequest, client_id: int, payload: CardIn) -> Status[dict[str, Any]]:
-    """From a person send `organization_id`; from an organization, `person_id`."""
-    actor = api_colleague(request)
-    contact = _full(actor, client_id)
-    if contact.kind == Kind.PERSON:
-        field, other_id = "organization_id", payload.organization_id
-    elif contact.kind == Kind.ORGANIZATION:
-        field, other_id = "person_id", payload.person_id
-    else:
-        raise _invalid("person_id", _("Un groupe de clients n'a pas de fiches de contact."))
-    if other_id is None:
-        raise _invalid(field, _("Ce champ est obligatoire."))
-    other = _pick(_seen(actor), other_id, field)
-    person, organization = (contact, other) if contact.kind == Kind.PERSON else (other, contact)
-    with api_field_names():
-        card = services.add_card(
-            actor=actor, person=person, organization=organization, role=payload.role
-        )
-    return Status(201, _card_answers(actor, contact, [card])[0])
-
-
-@contacts_router.patch(
-    "/{client_id}/cards/{card_id}",
-    response={200: CardOut, **WRITE},
-    summary="Change the role on a contact card",
-)
-def update_card(
-    request: HttpRequest, client_id: int, card_id: int, payload: CardChange
-) -> dict[str, Any]:
-    actor = api_colleague(request)
-    contact = _full(actor, client_id)
-    card = services.update_card(actor=actor, card=_card(actor, contact, card_id), role=payload.role)
-    return _card_answers(actor, contact, [card])[0]
-
-
-@contacts_router.delete(
-    "/{client_id}/cards/{card_id}",
-    response={204: None, **WRITE},
-    summary="Remove a contact card",
-)
-def remove_card(request: HttpRequest, client_id: int, card_id: int) -> Status[None]:
-    actor = api_colleague(request)
-    contact = _full(actor, client_id)
-    services.remove_card(actor=actor, card=_card(actor, contact, card_id))
-    return Status(204, None)
-
-
-# ---------------------------------------------------------------------------------------
-# Client group members, and a contact's groups.
-# ---------------------------------------------------------------------------------------
-
-
-def _linked(actor: Colleague, ids: list[int]) -> list[dict[str, Any]]:
-    links = visible_links(actor, ids)
-    return sorted(
-        (links[pk] for pk in ids if pk in links),
-        key=lambda found: (found["display_name"].casefold(), found["id"]),
-    )
-
-
-def _group(actor: Colleague, client_id: int) -> Contact:
-    group = _full(actor, client_id)
-    if group.kind != Kind.CLIENT_GROUP:
-        raise Http404
-    return group
-
-
-def _member_ids(group: Contact) -> list[int]:
-    return list(
-        GroupMembership.objects.filter(group_id=group.pk).values_list("member_id", flat=True)
-    )
-
-
-@contacts_router.get(
-    "/{client_id}/members", response=list[ContactLink], summary="Members of a client group"
-)
-def list_members(request: HttpRequest, client_id: int) -> list[dict[str, Any]]:
-    """Each member as you may see it: private ones by name only, hidden ones not at all."""
-    actor = api_colleague(request)
-    return _linked(actor, _member_ids(_group(actor, client_id)))
-
-
-@contacts_router.post(
-    "/{client_id}/members",
-    response={200: list[ContactLink], **WRITE},
-    summary="Add persons or organizations to a client group",
-)
-def add_members(
-    request: HttpRequest, client_id: int, payload: GroupMembersIn
-) -> list[dict[str, Any]]:
-    """All or none: one refused member and nobody is added. Answers the members."""
-    actor = api_colleague(request)
-    group = _group(actor, client_id)
-    members = get_all_or_422(_seen(actor), payload.member_ids, field="member_ids")
-    with api_field_names():
-        services.add_group_members(actor=actor, group=group, members=members)
-    return _linked(actor, _member_ids(group))
-
-
-@contacts_router.delete(
-    "/{client_id}/members/{member_id}",
-    response={204: None, **WRITE},
-    summary="Remove a member from a client group",
-)
-def remove_member(request: HttpRequest, client_id: int, member_id: int) -> Status[None]:
-    actor = api_colleague(request)
-    group = _group(actor, client_id)
-    if member_id not in _member_ids(group):
-        raise Http404
-    member = get_or_404(_seen(actor), member_id)
-    services.remove_group_member(actor=actor, group=group, member=member)
-    return Status(204, None)
-
-
-def _group_ids(contact: Contact) -> list[int]:
-    return list(
-        GroupMembership.objects.filter(member_id=contact.pk).values_list("group_id", flat=True)
-    )
-
-
-@contacts_router.get(
-    "/{client_id}/groups", response=list[ContactLink], summary="The client groups of a contact"
-)
-def list_groups(request: HttpRequest, client_id: int) -> list[dict[str, Any]]:
-    actor = api_colleague(request)
-    return _linked(actor, _group_ids(_full(actor, client_id)))
-
-
-@contacts_router.post(
-    "/{client_id}/groups",
-    response={200: list[ContactLink], **WRITE},
-    summary="Add a person or organization to existing client groups",
-)
-def join_groups(request: HttpRequest, client_id: int, payload: GroupsIn) -> list[dict[str, Any]]:
-    actor = api_colleague(request)
-    contact = _full(actor, client_id)
-    groups = get_all_or_422(_seen(actor), payload.group_ids, field="group_ids")
-    with api_field_names():
-        services.join_groups(actor=actor, contact=contact, groups=groups)
-    return _linked(actor, _group_ids(contact))
-
-
-@contacts_router.delete(
-    "/{client_id}/groups/{group_id}",
-    response={204: None, **WRITE},
-    summary="Take a contact out of a client group",
-)
-def leave_group(request: HttpRequest, client_id: int, group_id: int) -> Status[None]:
-    actor = api_colleague(request)
-    contact = _full(actor, client_id)
-    if group_id not in _group_ids(contact):
-        raise Http404
-    group = get_or_404(_seen(actor), group_id)
-    services.remove_group_member(actor=actor, group=group, member=contact)
+    services.set_avatar(actor=actor, contact=full_contact(actor, client_id), image=None)
     return Status(204, None)

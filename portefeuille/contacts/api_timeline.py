@@ -1,6 +1,6 @@
 """API of a contact's timeline and documents: /contacts/{id}/timeline and /documents.
 
-Thin adapters over timeline.py and documents.py, on access's `contacts_router`. Every
+Thin adapters over timeline.py and documents.py, on `contacts_router` (api_clients.py). Every
 operation needs FULL access to the contact: a name-only, hidden, unknown or foreign contact
 answers the same 404 (a 403 would confirm it exists), and so does a note, e-mail or document
 of another contact or one hidden from the caller (an e-mail whose person does not share
@@ -15,15 +15,13 @@ from typing import Any, Literal
 
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Schema, Status
-from ninja.errors import ValidationError as NinjaValidationError
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from portefeuille.access import rules
-from portefeuille.access.api import contacts_router
 from portefeuille.access.rules import Level
+from portefeuille.api import pagination
 from portefeuille.api.auth import api_colleague
 from portefeuille.api.errors import problem_responses
 from portefeuille.api.lookup import MAX_ID
@@ -32,8 +30,9 @@ from portefeuille.api.schemas import InputSchema
 from portefeuille.firms.models import Colleague
 
 from . import documents, timeline
+from .api_clients import contacts_router
 from .models import Contact, Document, TimelineItem
-from .views_timeline import download_response
+from .views_timeline import DOCUMENTS_ORDER, download_response
 
 # ---------------------------------------------------------------------------------------
 # Schemas (names unique across the API).
@@ -229,18 +228,6 @@ def _document(actor: Colleague, contact: Contact, document_id: int) -> Document:
     return found
 
 
-def _invalid_cursor() -> NinjaValidationError:
-    return NinjaValidationError(
-        [
-            {
-                "loc": ("query", "cursor"),
-                "msg": _("Ce curseur n'est pas valide : reprenez la liste depuis le début."),
-                "type": "cursor_invalid",
-            }
-        ]
-    )
-
-
 # ---------------------------------------------------------------------------------------
 # /contacts/{id}/timeline
 # ---------------------------------------------------------------------------------------
@@ -260,9 +247,9 @@ def list_timeline(
     cursor = None
     if filters.cursor:
         try:
-            cursor = timeline.decode_cursor(filters.cursor)
-        except ValueError:
-            raise _invalid_cursor() from None
+            cursor = timeline.parse_cursor(filters.cursor)
+        except pagination.InvalidCursor:
+            raise pagination.invalid_cursor() from None
     page = timeline.read_timeline(
         actor,
         contact,
@@ -273,7 +260,7 @@ def list_timeline(
     )
     return {
         "items": [_entry_out(entry) for entry in page.entries],
-        "next_cursor": timeline.encode_cursor(page.next_cursor) if page.next_cursor else None,
+        "next_cursor": pagination.encode_cursor(page.next_cursor) if page.next_cursor else None,
     }
 
 
@@ -366,9 +353,7 @@ def list_contact_documents(
     """Newest first."""
     actor = api_colleague(request)
     contact = _contact(actor, client_id)
-    result = paginate(
-        documents.visible_documents(actor, contact), page, order=("-uploaded_at", "-id")
-    )
+    result = paginate(documents.visible_documents(actor, contact), page, order=DOCUMENTS_ORDER)
     result["items"] = [_document_out(doc) for doc in result["items"]]
     return result
 

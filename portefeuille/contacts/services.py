@@ -51,6 +51,7 @@ from PIL import Image, UnidentifiedImageError
 from portefeuille.access.guards import check_owner, lock_client, require_admin_on_client
 from portefeuille.access.models import OwnerEntry
 from portefeuille.access.rules import Level, can_edit_team, level
+from portefeuille.access.services import set_privacy
 from portefeuille.audit.services import audit_ref, record_event
 from portefeuille.firms.guards import (
     UNSET,
@@ -596,11 +597,15 @@ def create_client(
 
 
 @transaction.atomic
-def delete_client(*, actor: Colleague, client: Contact) -> None:
-    """Deletes a client for good (admins only); its history stays, with its name."""
+def delete_client(
+    *, actor: Colleague, client: Contact, expected_version: int | None = None
+) -> None:
+    """Deletes a client for good (admins only); its history stays, with its name. A stale
+    `expected_version` (checked after the permission) is refused with StaleVersionError."""
     require_active(actor)
     locked = lock_client(actor, client, None)
     require_admin_on_client(actor, locked)
+    check_version(locked, expected_version)
     record_event(
         actor=actor,
         action="client.deleted",
@@ -853,10 +858,15 @@ def update_contact(
     fiscal_year_end_day: int | Unset | None = UNSET,
     employment_status: str | Unset = UNSET,
     notes: str | Unset = UNSET,
+    privacy: str | Unset = UNSET,
 ) -> Contact:
     """Changes a contact's basics and accounting details (only the fields given); anyone
     with full access may. The kind never changes. A stale `expected_version` is refused
-    with StaleVersionError and changes nothing."""
+    with StaleVersionError and changes nothing.
+
+    `privacy` is changed after the details, in the same transaction, by
+    access/services::set_privacy (admin, owner or manager, even to the current value:
+    its own check and history event); a refusal there undoes the details too."""
     locked = lock_client(actor, contact)
     check_version(locked, expected_version)
     if not isinstance(kind, Unset) and kind != locked.kind:
@@ -926,6 +936,8 @@ def update_contact(
         )
         if "primary_contact" in after and locked.primary_contact is not None:
             _ensure_card(actor, locked.primary_contact, locked, "")
+    if not isinstance(privacy, Unset):
+        set_privacy(actor=actor, client=locked, privacy=privacy)
     _sync(contact, locked)
     return locked
 
