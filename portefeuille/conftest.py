@@ -55,7 +55,7 @@ def live_server(django_db_setup: None, live_server: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def base_url(live_server: Any) -> str:
-    """Relative URLs in `page.goto("/clients/")` go to the live server."""
+    """Relative URLs in `page.goto("/contacts/")` go to the live server."""
     return str(live_server.url)
 
 

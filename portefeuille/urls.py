@@ -1,15 +1,40 @@
 """The URL map: each app owns its own urls module."""
 
-from django.urls import include, path
+from django.urls import URLPattern, include, path
 
 from portefeuille.api.api import api
+from portefeuille.web import views as web_views
+
+
+def _moved(route: str, to: str, name: str, **fixed: str) -> URLPattern:
+    """The old address `route` of the page named `to` (its path parameters passed on)."""
+    return path(route, web_views.moved, {"to": to, **fixed}, name=name)
+
+
+# The client pages moved into the one Contacts area (/contacts/, the team & access tab at
+# /contacts/<id>/team/) and the portfolios to /portfolios/: their old addresses redirect,
+# permanently, with their query string (web/views.py).
+moved_client_pages: list[URLPattern] = [
+    path("", web_views.moved_client_list, name="client_list"),
+    _moved("new/", "contacts:create", "client_create", kind="person"),
+    _moved("<int:pk>/", "contacts:team", "client_detail"),
+    _moved("<int:pk>/edit/<slug:action>/", "contacts:team_change", "client_edit"),
+    _moved("portfolios/", "access:portfolio_list", "portfolio_list"),
+    _moved("portfolios/new/", "access:portfolio_create", "portfolio_create"),
+    _moved("portfolios/<int:pk>/", "access:portfolio_edit", "portfolio_edit"),
+    _moved("portfolios/<int:pk>/delete/", "access:portfolio_delete", "portfolio_delete"),
+    _moved(
+        "portfolios/<int:pk>/change/<slug:action>/", "access:portfolio_change", "portfolio_change"
+    ),
+]
 
 urlpatterns = [
     path("", include("portefeuille.web.urls")),
     path("accounts/", include("allauth.urls")),
     path("settings/", include("portefeuille.firms.urls")),
-    path("clients/", include("portefeuille.access.urls")),
     path("contacts/", include("portefeuille.contacts.urls")),
+    path("portfolios/", include("portefeuille.access.urls")),
+    path("clients/", include((moved_client_pages, "moved"))),
     path("history/", include("portefeuille.audit.urls")),
     path("api/v1/", api.urls),
 ]

@@ -1,4 +1,5 @@
-"""Forms of the client pages: creating a client (the team is edited field by field)."""
+"""Forms of the access pages: the owner picker (also used by the contact create forms) and the
+portfolio form. The client team is edited field by field (access/views.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,6 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-
-from portefeuille.contacts.models import Contact
-from portefeuille.firms.models import ContactType, Firm, Privacy
 
 from .models import OwnerEntry, Portfolio
 
@@ -26,40 +24,6 @@ def owner_entries(firm_id: int) -> list[OwnerEntry]:
         .select_related("colleague")
     )
     return sorted(entries, key=lambda entry: str(entry).casefold())
-
-
-class ClientCreateForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Genre"), choices=Contact.Kind.choices)
-    display_name = forms.CharField(label=_("Nom"), max_length=255)
-    privacy = forms.ChoiceField(label=_("Confidentialité"), choices=Privacy.choices)
-    contact_type = forms.ModelChoiceField(
-        label=_("Type de contact"), queryset=ContactType.objects.none(), required=False
-    )
-
-    def __init__(self, *args: Any, firm: Firm, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {}).setdefault("privacy", firm.default_privacy)
-        super().__init__(*args, **kwargs)
-        self.fields["contact_type"].queryset = ContactType.objects.filter(  # type: ignore[attr-defined]
-            firm_id=firm.pk
-        ).order_by("name")
-        if firm.ownership_enabled:
-            self.fields["owner"] = OwnerChoiceField(
-                label=_("Responsable client"),
-                queryset=OwnerEntry.objects.filter(firm_id=firm.pk).exclude(
-                    colleague__is_active=False
-                ),
-                required=firm.owner_required,
-                empty_label=_("Aucun responsable"),
-            )
-            self.fields["owner"].choices = [  # type: ignore[attr-defined]
-                ("", _("Aucun responsable"))
-            ] + [(entry.pk, str(entry)) for entry in owner_entries(firm.pk)]
-
-    def clean_display_name(self) -> str:
-        name = str(self.cleaned_data["display_name"]).strip()
-        if not name:
-            raise forms.ValidationError(_("Le nom est obligatoire."))
-        return name
 
 
 class PortfolioForm(forms.Form):

@@ -1,4 +1,5 @@
-"""The client pages: list ("Mes clients" / "Tous"), new client, client page with its team.
+"""The client team & access tab of the contact page (/contacts/<id>/team/, routed by
+contacts/urls.py) and the portfolio pages (/portfolios/, admins only).
 
 Thin adapters over rules.py (who sees what) and services.py (every change). A client the
 colleague may not see fully is the same 404 as an unknown id; a refused change is a 403.
@@ -11,27 +12,27 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portefeuille.audit.queries import readable_events
 from portefeuille.audit.sentences import show_events
 from portefeuille.contacts import queries
-from portefeuille.contacts import services as contact_services
 from portefeuille.contacts.models import Contact
+from portefeuille.contacts.views_details import load_contact
 from portefeuille.firms.forms import active_colleagues, apply_errors
 from portefeuille.firms.models import Colleague, Privacy, RoleSlot, Team
 from portefeuille.firms.views import admin_required, colleague_required
 
 from . import rules, services
-from .forms import ClientCreateForm, PortfolioForm, owner_entries
+from .forms import PortfolioForm, owner_entries
 from .models import AccessGrant, ClientMember, OwnerEntry, Portfolio, PortfolioStaff, RoleAssignment
 from .rules import Level
 
-CLIENTS_PER_PAGE = 50
 HISTORY_ON_CLIENT_PAGE = 50
 CANDIDATES = 20
 
@@ -41,75 +42,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 # ---------------------------------------------------------------------------------------
-# Client list.
-# ---------------------------------------------------------------------------------------
-
-
-@colleague_required
-def client_list(request: HttpRequest, actor: Colleague) -> HttpResponse:
-    view = request.GET.get("view", "mine")
-    if view not in {"mine", "all"}:
-        view = "mine"
-    query = request.GET.get("q", "").strip()
-    clients = rules.visible_clients(actor, Level.NAME)
-    if view == "mine":
-        clients = clients.filter(queries.mine_q(actor))
-    clients = queries.search(clients, query)
-    after_name = request.GET.get("after_name")
-    after_id = request.GET.get("after")
-    if after_name is not None and after_id and after_id.isdigit():
-        clients = clients.filter(
-            Q(search_name__gt=after_name) | Q(search_name=after_name, pk__gt=int(after_id))
-        )
-    rows = list(
-        rules.annotate_level(actor, clients)
-        .only("id", "display_name", "search_name", "privacy", "kind")
-        .order_by("search_name", "id")[: CLIENTS_PER_PAGE + 1]
-    )
-    has_next = len(rows) > CLIENTS_PER_PAGE
-    rows = rows[:CLIENTS_PER_PAGE]
-    context = {
-        "rows": rows,
-        "view": view,
-        "query": query,
-        "next_cursor": (rows[-1].search_name, rows[-1].pk) if has_next else None,
-        "is_continuation": after_id is not None,
-        "full": Level.FULL,
-    }
-    template = "access/client_list.html"
-    if _is_htmx(request) and request.headers.get("HX-Target") == "client-results":
-        template += "#results"
-    return render(request, template, context)
-
-
-@colleague_required
-@require_http_methods(["GET", "POST"])
-def client_create(request: HttpRequest, actor: Colleague) -> HttpResponse:
-    firm = actor.firm
-    form = ClientCreateForm(request.POST or None, firm=firm)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            client = contact_services.create_client(
-                actor=actor,
-                kind=data["kind"],
-                display_name=data["display_name"],
-                privacy=data["privacy"],
-                contact_type=data["contact_type"],
-                owner=data.get("owner"),
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Client « %(name)s » créé.") % {"name": client})
-            if rules.level(actor, client) >= Level.FULL:
-                return redirect("access:client_detail", pk=client.pk)
-            return redirect("access:client_list")
-    return render(request, "access/client_form.html", {"form": form})
-
-
-# ---------------------------------------------------------------------------------------
-# Client page.
+# The "Équipe et accès" tab of the contact page.
 # ---------------------------------------------------------------------------------------
 
 
@@ -133,6 +66,9 @@ def _detail_context(actor: Colleague, client: Contact, errors: dict[str, str]) -
     can_edit = rules.can_edit_team(actor, client)
     context: dict[str, Any] = {
         "client": client,
+        # The contact page frame (contacts/contact_base.html): header and tabs.
+        "contact": client,
+        "tab": "team",
         "firm": firm,
         "can_edit": can_edit,
         "is_admin": actor.is_admin,
@@ -160,20 +96,11 @@ def _detail_context(actor: Colleague, client: Contact, errors: dict[str, str]) -
     return context
 
 
-def _load_client(actor: Colleague, pk: int) -> Contact:
-    client = rules.get_client(actor, pk, Level.FULL)
-    # get_client annotates; the page also shows the related objects.
-    return (
-        Contact.objects.select_related("owner__colleague", "manager", "portfolio", "contact_type")
-        .filter(firm_id=actor.firm_id)
-        .get(pk=client.pk)
-    )
-
-
 @colleague_required
-def client_detail(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse:
-    client = _load_client(actor, pk)
-    return render(request, "access/client_detail.html", _detail_context(actor, client, {}))
+@require_GET
+def client_team(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse:
+    client = load_contact(actor, pk)
+    return render(request, "access/client_team.html", _detail_context(actor, client, {}))
 
 
 def _pick(model: type[Any], actor: Colleague, raw: str | None, field: str) -> Any:
@@ -257,12 +184,14 @@ ACTIONS: dict[str, Callable[[Colleague, Contact, HttpRequest], None]] = {
 
 @colleague_required
 @require_POST
-def client_edit(request: HttpRequest, actor: Colleague, pk: int, action: str) -> HttpResponse:
+def client_team_change(
+    request: HttpRequest, actor: Colleague, pk: int, action: str
+) -> HttpResponse:
     """One change of the client team/privacy/grants/portfolio: exactly one service call."""
     handler = ACTIONS.get(action)
     if handler is None:
         raise Http404
-    client = _load_client(actor, pk)
+    client = load_contact(actor, pk)
     errors: dict[str, str] = {}
     try:
         handler(actor, client, request)
@@ -272,15 +201,15 @@ def client_edit(request: HttpRequest, actor: Colleague, pk: int, action: str) ->
         raise
     if not errors and not _is_htmx(request):
         messages.success(request, _("Modification enregistrée."))
-        return redirect("access:client_detail", pk=client.pk)
+        return redirect("contacts:team", pk=client.pk)
     try:
-        client = _load_client(actor, pk)
+        client = load_contact(actor, pk)
     except Http404:
         # The change removed the actor's own access: nothing more to show here.
         response = HttpResponse(status=204)
-        response["HX-Redirect"] = request.build_absolute_uri("/clients/")
+        response["HX-Redirect"] = request.build_absolute_uri(reverse("contacts:list"))
         return response
-    template = "access/client_detail.html"
+    template = "access/client_team.html"
     if _is_htmx(request):
         template += "#sections"
     status = 422 if errors and not _is_htmx(request) else 200

@@ -1,20 +1,26 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import views, views_timeline
+from portefeuille.access import views as access_views
+
+from . import views, views_details, views_timeline
 
 app_name = "contacts"
 
-# Helper R inserts the timeline and documents routes (views_timeline) below the members line.
+# The contact area: the contacts page, the create flow, and the contact page with its tabs
+# (Détails, Membres, Chronologie, Documents, Équipe et accès). The team & access tab's views
+# live in access/views.py: the team, grants and portfolios are access's services.
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.contact_list, name="list"),
     path("suggestions/", views.contact_suggestions, name="suggestions"),
     path("picker/", views.contact_picker, name="picker"),
     path("new/<slug:kind>/", views.contact_create, name="create"),
-    path("<int:pk>/", views.contact_detail, name="detail"),
-    path("<int:pk>/edit/<slug:section>/", views.contact_edit, name="edit"),
-    path("<int:pk>/change/<slug:action>/", views.contact_change, name="change"),
-    path("<int:pk>/members/", views.contact_members, name="members"),
-    path("<int:pk>/avatar/", views.contact_avatar, name="avatar"),
+    path("<int:pk>/", views_details.contact_detail, name="detail"),
+    path("<int:pk>/edit/<slug:section>/", views_details.contact_edit, name="edit"),
+    path("<int:pk>/change/<slug:action>/", views_details.contact_change, name="change"),
+    path("<int:pk>/members/", views_details.contact_members, name="members"),
+    path("<int:pk>/avatar/", views_details.contact_avatar, name="avatar"),
+    path("<int:pk>/team/", access_views.client_team, name="team"),
+    path("<int:pk>/team/<slug:action>/", access_views.client_team_change, name="team_change"),
     path("<int:pk>/timeline/", views_timeline.timeline_page, name="timeline"),
     path("<int:pk>/timeline/notes/", views_timeline.note_add, name="note_add"),
     path("<int:pk>/timeline/emails/", views_timeline.email_upload, name="email_upload"),
@@ -41,5 +47,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views_timeline.document_delete,
         name="document_delete",
     ),
-    path("<int:pk>/delete/", views.contact_delete, name="delete"),
+    path("<int:pk>/delete/", views_details.contact_delete, name="delete"),
 ]

@@ -1,12 +1,24 @@
-"""Shell pages: home, language switch, health check."""
+"""Shell pages: home, language switch, health check, and the permanent redirects of the
+addresses that moved (the old /clients/ pages, now the one Contacts area and /portfolios/)."""
+
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+
+from portefeuille.api import pagination
 
 
 @login_required
@@ -39,3 +51,40 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         return JsonResponse({"status": "error"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+# ---------------------------------------------------------------------------------------
+# Addresses that moved. SECURITY: a redirect never looks anything up (no sign-in needed,
+# no id checked): it says nothing about whether a record exists; the page it leads to
+# applies the access rules.
+# ---------------------------------------------------------------------------------------
+
+
+def _moved_to(request: HttpRequest, url: str, query: str) -> HttpResponse:
+    """301 (a page, kept in bookmarks); 308 for a form post, which keeps its method."""
+    response = HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+    if request.method not in ("GET", "HEAD"):
+        response.status_code = 308
+    return response
+
+
+def moved(request: HttpRequest, to: str, **kwargs: Any) -> HttpResponse:
+    """The same page at its new address (URL name `to`, same path parameters and query)."""
+    return _moved_to(request, reverse(to, kwargs=kwargs), request.META.get("QUERY_STRING", ""))
+
+
+def moved_client_list(request: HttpRequest) -> HttpResponse:
+    """/clients/ is the contacts page: its views "Mes clients" / "Tous" are the contacts
+    page's "Mes contacts" / "Tous" (the same `view=mine|all`), `q` the same search; the old
+    cursor (`after_name` + `after`, an id) becomes the contacts page's cursor. Any other
+    parameter is kept as it is."""
+    params = request.GET.copy()
+    after_name = params.pop("after_name", None)
+    if after_name is not None:
+        after = params.get("after", "")
+        if after.isdigit() and len(after) <= 18:
+            # The contacts page's keyset (contacts/queries.py::PAGE_ORDER): (search_name, id).
+            params["after"] = pagination.encode_cursor([after_name[-1], int(after)])
+        else:
+            params.pop("after", None)
+    return _moved_to(request, reverse("contacts:list"), params.urlencode())

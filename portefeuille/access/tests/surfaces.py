@@ -155,11 +155,7 @@ API_LEVELS = {"name": int(Level.NAME), "full": int(Level.FULL)}
 API_NAME_ONLY_KEYS = frozenset({"id", "display_name", "access_level"})
 API_NAME_ONLY_SUGGESTION_KEYS = API_NAME_ONLY_KEYS | {"score"}
 SIGNED_OUT = (302, 401)  # an inactive colleague's session no longer signs them in
-HTMX_RESULTS = {"HX-Request": "true", "HX-Target": "client-results"}
-TABLE_ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
-TABLE_CELL = re.compile(r"<td>(.*?)</td>", re.DOTALL)
-DETAIL_LINK = re.compile(r'href="/clients/(\d+)/"')
-PAGE_LINK = re.compile(r'href="(\?[^"]*after=[^"]*)"')
+HTMX_RESULTS = {"HX-Request": "true", "HX-Target": "contact-results"}
 
 
 def _observe_api_list(ctx: Context, colleague: int) -> Observed:
@@ -242,42 +238,8 @@ def _api_detail(http: HttpClient, pk: int) -> int:
     return _api_level(response.json())
 
 
-def _observe_client_list_page(ctx: Context, colleague: int) -> Observed:
-    """The "Tous" view of the client list page, every page of it: a row with a link to the
-    client is FULL, a row with the padlock and the name alone is NAME."""
-    http = ctx.http_as(colleague)
-    by_name = {client.display_name: client.pk for client in ctx.clients.values()}
-    observed: dict[int, int] = {}
-    url = "/clients/?view=all"
-    while url:
-        response = http.get(url, headers=HTMX_RESULTS)
-        if response.status_code in SIGNED_OUT:
-            return observed
-        assert response.status_code == 200, response.content[:300]
-        page = response.content.decode()
-        for row in TABLE_ROW.findall(page):
-            if "<th" in row:
-                continue
-            name = CLIENT_NAME.search(row)
-            pk = by_name.get(name.group(0)) if name else None
-            if pk is None:
-                observed[-1] = INCONSISTENT  # a row that names no client of the world
-                continue
-            link = DETAIL_LINK.search(row)
-            if link is not None:
-                observed[pk] = int(Level.FULL) if int(link.group(1)) == pk else INCONSISTENT
-            else:
-                # SECURITY: the padlocked name, and every other cell empty (not the kind).
-                _name, *others = TABLE_CELL.findall(row)
-                bare = "private-name" in row and not any(cell.strip() for cell in others)
-                observed[pk] = int(Level.NAME) if bare else INCONSISTENT
-        more = PAGE_LINK.search(page)
-        url = "/clients/" + html.unescape(more.group(1)) if more else ""
-    return observed
-
-
 def _client_page(http: HttpClient, pk: int) -> int:
-    response = http.get(f"/clients/{pk}/")
+    response = http.get(f"/contacts/{pk}/team/")
     if response.status_code == 404 or response.status_code in SIGNED_OUT:
         return int(Level.NONE)
     assert response.status_code == 200, response.content[:300]
@@ -285,7 +247,8 @@ def _client_page(http: HttpClient, pk: int) -> int:
 
 
 def _observe_client_page(ctx: Context, colleague: int) -> Observed:
-    """GET /clients/{id}/ for every client of the colleague's firm: the page opens (200)
+    """GET /contacts/{id}/team/ (the "Équipe et accès" tab) for every client of the
+    colleague's firm: the page opens (200)
     only with full access; name-only and hidden clients are the same 404."""
     http = ctx.http_as(colleague)
     return {pk: _client_page(http, pk) for pk in _own_firm_clients(ctx, colleague)}
@@ -319,12 +282,14 @@ def _contact_row_level(ctx: Context, row: str, by_name: dict[str, int]) -> tuple
     return pk, int(Level.NAME) if bare else INCONSISTENT
 
 
-def _observe_contact_pages(ctx: Context, colleague: int, url: str) -> Observed:
+def _observe_contact_pages(
+    ctx: Context, colleague: int, url: str, headers: dict[str, str] | None = None
+) -> Observed:
     http = ctx.http_as(colleague)
     by_name = {client.display_name: client.pk for client in ctx.clients.values()}
     observed: dict[int, int] = {}
     while url:
-        response = http.get(url)
+        response = http.get(url, headers=headers)
         if response.status_code in SIGNED_OUT:
             return observed
         assert response.status_code == 200, response.content[:300]
@@ -343,6 +308,13 @@ def _observe_contact_pages(ctx: Context, colleague: int, url: str) -> Observed:
 def _observe_contact_list_page(ctx: Context, colleague: int) -> Observed:
     """The contacts page, view "Tous" with inactive contacts shown, every page of it."""
     return _observe_contact_pages(ctx, colleague, "/contacts/?view=all&inactive=1")
+
+
+def _observe_contact_results(ctx: Context, colleague: int) -> Observed:
+    """The same, as the live search fetches it: the results fragment (HTMX), every page."""
+    return _observe_contact_pages(
+        ctx, colleague, "/contacts/?view=all&inactive=1", headers=HTMX_RESULTS
+    )
 
 
 def _observe_contact_search(ctx: Context, colleague: int) -> Observed:
@@ -407,14 +379,14 @@ def _observe_contact_page(ctx: Context, colleague: int) -> Observed:
 HTTP_LIST_SURFACES: list[Surface] = [
     Surface("api.list", _observe_api_list),
     Surface("api.search", _observe_api_search),
-    Surface("page.client_list", _observe_client_list_page),
     Surface("page.contact_list", _observe_contact_list_page),
+    Surface("page.contact_results", _observe_contact_results),
     Surface("page.contact_search", _observe_contact_search),
     Surface("page.contact_picker", _observe_contact_picker, shows=_full_only),
 ]
 HTTP_PAIR_SURFACES: list[Surface] = [
     Surface("api.detail", _observe_api_detail, own_firm_only=True),
-    Surface("page.client_detail", _observe_client_page, shows=_full_only, own_firm_only=True),
+    Surface("page.client_team", _observe_client_page, shows=_full_only, own_firm_only=True),
     Surface("page.contact_detail", _observe_contact_page, shows=_full_only, own_firm_only=True),
     Surface("page.contact_suggestions", _observe_contact_suggestions, own_firm_only=True),
     Surface("api.suggestions", _observe_api_suggestions, own_firm_only=True),
@@ -470,7 +442,7 @@ PAIR_PROBES: list[Probe] = [
     Probe("rules.level", _probe_level, every_pair=True),
     Probe("rules.get_client", _probe_get_client),
     Probe("api.detail", _probe_api_detail),
-    Probe("page.client_detail", _probe_client_page, shows=_full_only),
+    Probe("page.client_team", _probe_client_page, shows=_full_only),
     Probe("page.contact_detail", _probe_contact_page, shows=_full_only),
 ]
 

@@ -1,4 +1,5 @@
-"""An admin edits a client team in a real browser; a limited colleague gets the 404."""
+"""An admin opens a client from the one Contacts entry of the menu and edits its team in the
+"Équipe et accès" tab, in a real browser; a limited colleague gets the 404."""
 
 from __future__ import annotations
 
@@ -35,12 +36,18 @@ def test_admin_sets_manager_and_adds_team_then_sees_them_in_who_has_access(
     )
     page = signed_in_page
 
-    page.get_by_role("navigation", name="Navigation principale").get_by_role(
-        "link", name="Clients"
+    menu = page.get_by_role("navigation", name="Navigation principale")
+    expect(menu.get_by_role("link", name="Clients")).to_have_count(0)  # one Contacts entry
+    menu.get_by_role("link", name="Contacts").click()
+    page.get_by_role("navigation", name="Vues des contacts").get_by_role(
+        "link", name="Tous"
     ).click()
-    page.get_by_label("Tous").check()
     page.get_by_role("link", name="Boulangerie Dupain").click()
-    expect(page).to_have_url(f"{live_server.url}/clients/{client.pk}/")
+    expect(page).to_have_url(f"{live_server.url}/contacts/{client.pk}/")
+    page.get_by_role("navigation", name="Onglets du contact").get_by_role(
+        "link", name="Équipe et accès"
+    ).click()
+    expect(page).to_have_url(f"{live_server.url}/contacts/{client.pk}/team/")
 
     team_section = page.get_by_role("region", name="Équipe client")
     manager_picker = team_section.get_by_label("Gestionnaire")
@@ -73,7 +80,12 @@ def test_admin_sets_manager_and_adds_team_then_sees_them_in_who_has_access(
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state()
     sign_in(limited)
-    response = page.goto(f"{live_server.url}/clients/{client.pk}/")
+    response = page.goto(f"{live_server.url}/contacts/{client.pk}/team/")
     assert response is not None
     assert response.status == 404
     expect(page.get_by_text("Boulangerie Dupain")).to_have_count(0)
+    # The old address leads to the same 404.
+    response = page.goto(f"{live_server.url}/clients/{client.pk}/")
+    assert response is not None
+    assert response.status == 404
+    expect(page).to_have_url(f"{live_server.url}/contacts/{client.pk}/team/")

@@ -38,7 +38,7 @@ from portefeuille.access import views as access_views
 from portefeuille.audit import views as audit_views
 from portefeuille.contacts import forms as contact_forms
 from portefeuille.contacts import queries as contact_queries
-from portefeuille.contacts import views as contact_views
+from portefeuille.contacts import views_details as contact_views
 from portefeuille.contacts import views_timeline as timeline_views
 from portefeuille.firms import views as firm_views
 
@@ -193,32 +193,7 @@ WEB: dict[str, Web] = {
     "firms:profile": Web(methods=BOTH),
     "firms:api_tokens": Web(methods=BOTH),
     "firms:api_token_revoke": Web(methods=BOTH, ids={"pk": TOKEN}),
-    # Clients and portfolios.
-    "access:client_list": Web(
-        queries=({}, {"view": "all"}, {"view": "all", "q": "ondine"}),
-        htmx=("client-results",),
-        pages=True,
-    ),
-    "access:client_create": Web(methods=BOTH, body_ids=True),
-    "access:client_detail": Web(ids={"pk": CONTACT}),
-    "access:client_edit": Web(
-        methods=BOTH,
-        ids={"pk": CONTACT},
-        slugs={"action": tuple(access_views.ACTIONS)},
-        htmx_post=True,
-        body_ids=frozenset(access_views.ACTIONS) - {"privacy"},
-        fields={
-            "owner": ("owner",),
-            "manager": ("manager",),
-            "role": ("colleague",),
-            "add_member": ("colleague", "team"),
-            "remove_member": ("colleague", "team"),
-            "privacy": (),
-            "grant": ("colleague", "team"),
-            "revoke": ("colleague", "team"),
-            "portfolio": ("portfolio",),
-        },
-    ),
+    # Portfolios (the client team & access tab is with the contact pages below).
     "access:portfolio_list": Web(),
     "access:portfolio_create": Web(methods=BOTH),
     "access:portfolio_edit": Web(
@@ -302,6 +277,25 @@ WEB: dict[str, Web] = {
     ),
     "contacts:members": Web(ids={"pk": CONTACT}),
     "contacts:avatar": Web(ids={"pk": CONTACT}),
+    "contacts:team": Web(ids={"pk": CONTACT}),
+    "contacts:team_change": Web(
+        methods=BOTH,
+        ids={"pk": CONTACT},
+        slugs={"action": tuple(access_views.ACTIONS)},
+        htmx_post=True,
+        body_ids=frozenset(access_views.ACTIONS) - {"privacy"},
+        fields={
+            "owner": ("owner",),
+            "manager": ("manager",),
+            "role": ("colleague",),
+            "add_member": ("colleague", "team"),
+            "remove_member": ("colleague", "team"),
+            "privacy": (),
+            "grant": ("colleague", "team"),
+            "revoke": ("colleague", "team"),
+            "portfolio": ("portfolio",),
+        },
+    ),
     "contacts:timeline": Web(
         ids={"pk": CONTACT},
         queries=({}, {"type": "event"}, {"type": "email"}, {"q": "ondine"}, {"q": "directeur"}),
@@ -318,7 +312,7 @@ WEB: dict[str, Web] = {
     "contacts:timeline_item_delete": Web(
         methods=(POST,), ids={"pk": CONTACT, "item": ITEM}, parents={"item": "pk"}
     ),
-    "contacts:documents": Web(ids={"pk": CONTACT}, query={"after": DOCUMENT}, pages=True),
+    "contacts:documents": Web(ids={"pk": CONTACT}, pages=True),
     "contacts:document_upload": Web(methods=(POST,), ids={"pk": CONTACT}),
     "contacts:document_download": Web(ids={"pk": CONTACT, "doc": DOCUMENT}, parents={"doc": "pk"}),
     "contacts:document_rename": Web(
@@ -328,6 +322,27 @@ WEB: dict[str, Web] = {
         methods=(POST,), ids={"pk": CONTACT, "doc": DOCUMENT}, parents={"doc": "pk"}
     ),
     "contacts:delete": Web(methods=BOTH, ids={"pk": CONTACT}),
+    # The old /clients/ addresses: permanent redirects that read nothing (web/views.py).
+    "moved:client_list": Web(
+        queries=(
+            {},
+            {"view": "all"},
+            {"view": "all", "q": "ondine"},
+            {"view": "all", "after_name": "ondine", "after": "1"},
+        ),
+    ),
+    "moved:client_create": Web(methods=BOTH),
+    "moved:client_detail": Web(ids={"pk": CONTACT}),
+    "moved:client_edit": Web(
+        methods=(POST,), ids={"pk": CONTACT}, slugs={"action": tuple(access_views.ACTIONS)}
+    ),
+    "moved:portfolio_list": Web(),
+    "moved:portfolio_create": Web(methods=BOTH),
+    "moved:portfolio_edit": Web(ids={"pk": PORTFOLIO}),
+    "moved:portfolio_delete": Web(methods=BOTH, ids={"pk": PORTFOLIO}),
+    "moved:portfolio_change": Web(
+        methods=(POST,), ids={"pk": PORTFOLIO}, slugs={"action": PORTFOLIO_ACTIONS}
+    ),
     # History.
     "audit:firm_history": Web(
         query={"client": CONTACT},
@@ -427,7 +442,7 @@ API: dict[str, Op] = {
     "firms_api_update_team": Op(path={"team_id": TEAM}),
     "firms_api_delete_team": Op(path={"team_id": TEAM}),
     "firms_api_set_team_members": Op(path={"team_id": TEAM}),
-    "access_api_list_clients": Op(
+    "contacts_api_clients_list_clients": Op(
         query={
             "owner": OWNER,
             "manager": COLLEAGUE,
@@ -447,10 +462,10 @@ API: dict[str, Op] = {
             {"mine": "true"},
         ),
     ),
-    "access_api_create_client": Op(),
-    "access_api_get_client": Op(path=C),
-    "access_api_update_client": Op(path=C),
-    "access_api_delete_client": Op(path=C),
+    "contacts_api_clients_create_client": Op(),
+    "contacts_api_clients_get_client": Op(path=C),
+    "contacts_api_clients_update_client": Op(path=C),
+    "contacts_api_clients_delete_client": Op(path=C),
     "access_api_get_team": Op(path=C),
     "access_api_change_team": Op(path=C),
     "access_api_list_grants": Op(path=C),
@@ -487,16 +502,16 @@ API: dict[str, Op] = {
     "contacts_api_remove_social_handle": Op(path={**C, "handle_id": SOCIAL}),
     "contacts_api_set_avatar": Op(path=C, upload="image"),
     "contacts_api_remove_avatar": Op(path=C),
-    "contacts_api_list_cards": Op(path=C),
-    "contacts_api_add_card": Op(path=C),
-    "contacts_api_update_card": Op(path={**C, "card_id": CARD}),
-    "contacts_api_remove_card": Op(path={**C, "card_id": CARD}),
-    "contacts_api_list_members": Op(path=C),
-    "contacts_api_add_members": Op(path=C),
-    "contacts_api_remove_member": Op(path={**C, "member_id": CONTACT}),
-    "contacts_api_list_groups": Op(path=C),
-    "contacts_api_join_groups": Op(path=C),
-    "contacts_api_leave_group": Op(path={**C, "group_id": CONTACT}),
+    "contacts_api_links_list_cards": Op(path=C),
+    "contacts_api_links_add_card": Op(path=C),
+    "contacts_api_links_update_card": Op(path={**C, "card_id": CARD}),
+    "contacts_api_links_remove_card": Op(path={**C, "card_id": CARD}),
+    "contacts_api_links_list_members": Op(path=C),
+    "contacts_api_links_add_members": Op(path=C),
+    "contacts_api_links_remove_member": Op(path={**C, "member_id": CONTACT}),
+    "contacts_api_links_list_groups": Op(path=C),
+    "contacts_api_links_join_groups": Op(path=C),
+    "contacts_api_links_leave_group": Op(path={**C, "group_id": CONTACT}),
     "contacts_api_timeline_list_timeline": Op(
         path=C,
         queries=({}, {"type": "event"}, {"type": "email"}, {"q": "ondine"}, {"q": "directeur"}),
@@ -952,7 +967,6 @@ def quiet_request_log() -> Iterator[None]:
 # Small pages, so that every list of the world is read over several, following its "more"
 # links and cursors (the lists' own page sizes are far above the world's size).
 SMALL_PAGES: tuple[tuple[Any, str, int], ...] = (
-    (access_views, "CLIENTS_PER_PAGE", 3),
     (contact_queries, "PAGE_SIZE", 3),
     (timeline_views, "TIMELINE_PAGE", 4),
     (timeline_views, "DOCUMENTS_PAGE", 2),

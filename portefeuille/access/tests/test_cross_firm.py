@@ -33,7 +33,7 @@ import pytest
 from django.apps import apps
 from django.db import models
 from django.test import Client as HttpClient
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 from django.utils import timezone
 
@@ -69,6 +69,7 @@ from portefeuille.firms.models import (
     WorkStatus,
     WorkType,
 )
+from portefeuille.web import views as web_views
 
 from . import figures, openapi_examples
 
@@ -234,6 +235,10 @@ class Route:
     params: tuple[str, ...]
     ids: tuple[str, ...]  # the id parameters
     api: bool
+    # An old address (web/views.py::moved): it redirects without reading anything, so it is
+    # judged by where its redirect leads (followed, for firm B's id and the unknown one);
+    # `moved` is the template of the route it leads to, whose parameter values it borrows.
+    moved: str = ""
 
     def path(self, values: dict[str, object]) -> str:
         path = self.template
@@ -250,19 +255,30 @@ def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield prefix + str(pattern.pattern), pattern
 
 
+def _moved_to(pattern: URLPattern, template: str) -> str:
+    """The template of the route an old address redirects to."""
+    params = re.findall(r"<(?:(\w+):)?(\w+)>", template)
+    values = {name: OURS if converter == "int" else "x" for converter, name in params}
+    fixed = {k: v for k, v in pattern.default_args.items() if k != "to"}
+    return str(resolve(reverse(pattern.default_args["to"], kwargs={**fixed, **values})).route)
+
+
 def routes() -> list[Route]:
     """Every route of the root URLConf written with `path()` (regex routes, those of
     django-allauth, carry no id of ours)."""
     found: dict[str, Route] = {}
-    for template, _pattern in _walk(get_resolver().url_patterns):
+    for template, pattern in _walk(get_resolver().url_patterns):
         if "^" in template or "(?P" in template:
             continue
+        moved = _moved_to(pattern, template) if pattern.callback is web_views.moved else ""
         params = tuple(re.findall(r"<(?:(\w+):)?(\w+)>", template))
         names = tuple(name for _converter, name in params)
         ids = tuple(
             name for converter, name in params if converter == "int" or ID_NAME.search(name)
         )
-        found.setdefault(template, Route(template, names, ids, template.startswith("api/")))
+        found.setdefault(
+            template, Route(template, names, ids, template.startswith("api/"), moved=moved)
+        )
     return list(found.values())
 
 
@@ -298,10 +314,19 @@ class Sweep:
     statuses: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
     def send(
-        self, method: str, path: str, *, api: bool, body: object = None, query: dict | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        api: bool,
+        body: object = None,
+        query: dict | None = None,
+        follow: bool = False,
     ) -> Any:
         self.requests += 1
         kwargs: dict[str, Any] = {"data": query} if query else {}
+        if follow:
+            kwargs["follow"] = True
         if api:
             kwargs["headers"] = self.api_headers
             if body is not None:
@@ -317,18 +342,31 @@ class Sweep:
         *,
         api: bool,
         refusal_required: bool = True,
+        follow: bool = False,
     ) -> None:
-        """Sends firm B's variant and the unknown variant; they must be refused alike."""
-        answer = self.send(method, theirs[0], api=api, body=theirs[1], query=theirs[2])
-        control = self.send(method, unknown[0], api=api, body=unknown[1], query=unknown[2])
+        """Sends firm B's variant and the unknown variant; they must be refused alike (with
+        `follow`, where their redirects lead, by the same way)."""
+        answer = self.send(
+            method, theirs[0], api=api, body=theirs[1], query=theirs[2], follow=follow
+        )
+        control = self.send(
+            method, unknown[0], api=api, body=unknown[1], query=unknown[2], follow=follow
+        )
         self.compared += 1
         self.statuses[answer.status_code] += 1
         label = f"{method.upper()} {theirs[0]} ({what})"
         if refusal_required and answer.status_code < 400:
             self.successes.append(f"{label}: {answer.status_code}")
-        if answer.status_code != control.status_code or normalised(
-            answer.content, THEIRS, UNKNOWN
-        ) != normalised(control.content, THEIRS, UNKNOWN):
+        ways = [
+            normalised(repr(getattr(a, "redirect_chain", [])).encode(), THEIRS, UNKNOWN)
+            for a in (answer, control)
+        ]
+        if (
+            answer.status_code != control.status_code
+            or ways[0] != ways[1]
+            or normalised(answer.content, THEIRS, UNKNOWN)
+            != normalised(control.content, THEIRS, UNKNOWN)
+        ):
             self.differences.append(
                 f"{label}: {answer.status_code} {answer.content[:300]!r} "
                 f"but for an unknown id {control.status_code} {control.content[:300]!r}"
@@ -441,7 +479,11 @@ def test_no_route_serves_an_id_of_another_firm(sweep: Sweep) -> None:
     unexplored: list[str] = []
     for route in id_routes:
         value_params = [p for p in route.params if p not in route.ids]
-        combos = [dict(c) for c in found.get(route.template, set())] if value_params else [{}]
+        combos = (
+            [dict(c) for c in found.get(route.moved or route.template, set())]
+            if value_params
+            else [{}]
+        )
         if not combos:
             unexplored.append(route.template)
             continue
@@ -456,7 +498,12 @@ def test_no_route_serves_an_id_of_another_firm(sweep: Sweep) -> None:
             for what, theirs, unknown in _id_variants(route, others):
                 for method in methods:
                     sweep.probe(
-                        what, method, (theirs, None, None), (unknown, None, None), api=route.api
+                        what,
+                        method,
+                        (theirs, None, None),
+                        (unknown, None, None),
+                        api=route.api,
+                        follow=bool(route.moved),
                     )
 
     figures.add(

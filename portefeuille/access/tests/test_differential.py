@@ -39,8 +39,8 @@ HTTP_WORLDS, HTTP_SHARDS = 40, 4
 SECTION = "differential (§6 against the reference model), rules"
 EXTRA_SECTION = "differential, annotate_level and visible() records"
 HTTP_SECTION = (
-    "differential, API list and detail, client list and page, contacts page, search, "
-    "pickers, suggestions and contact page"
+    "differential, API list, search and detail, contacts page, search, pickers, "
+    "suggestions, contact page and its team tab"
 )
 
 HYPOTHESIS = {

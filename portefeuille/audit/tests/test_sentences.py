@@ -115,7 +115,7 @@ def test_a_renamed_role_to_a_hidden_contact_shows_nowhere_on_the_public_client(
         api.get(f"/api/v1/audit-events?client={story.orion.pk}", headers=headers),
         api.get(f"/api/v1/contacts/{story.orion.pk}/timeline?limit=200", headers=headers),
         browse(story.sam).get(reverse("contacts:timeline", args=[story.orion.pk])),
-        browse(story.sam).get(reverse("access:client_detail", args=[story.orion.pk])),
+        browse(story.sam).get(reverse("contacts:team", args=[story.orion.pk])),
     ]
     for answer in answers:
         assert answer.status_code == 200

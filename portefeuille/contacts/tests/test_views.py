@@ -81,6 +81,24 @@ def test_plus_menu_offers_the_three_kinds_on_every_page(staff: Colleague) -> Non
     assert 'href="/contacts/new/client_group/"' in menu
 
 
+def test_the_menu_has_one_contacts_entry_and_portfolios_for_admins_only(
+    staff: Colleague, admin: Colleague
+) -> None:
+    for who in (staff, admin):
+        html = text(browse(who).get("/contacts/", {"view": "all"}))
+        menu = html.split('aria-label="Navigation principale"')[1].split("</nav>")[0]
+        links = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', menu)
+        assert [label for _href, label in links].count("Contacts") == 1
+        assert "Clients" not in menu
+        assert "/clients/" not in menu
+        current = re.findall(r'<a href="([^"]+)" aria-current="page">', menu)
+        assert current == ["/contacts/"]
+        if who.is_admin:
+            assert ("/portfolios/", "Portefeuilles") in links
+        else:
+            assert "/portfolios/" not in menu
+
+
 def test_create_person_with_a_new_organization_links_them_by_a_card(
     firm: Firm, staff: Colleague
 ) -> None:
@@ -363,7 +381,7 @@ def test_person_page_shows_details_cards_groups_and_team_link(firm: Firm, staff:
     assert "Holding Privée</a>" not in cards
     assert "Masquée" not in html
     assert "Famille Dupont</a>" in html.split('id="groups"')[1]
-    assert f'href="/clients/{person.pk}/"' in html
+    assert f'href="/contacts/{person.pk}/team/"' in html
     assert "Équipe et accès" in html
 
 
@@ -677,7 +695,8 @@ def test_header_and_tabs_follow_the_kind(firm: Firm, admin: Colleague) -> None:
 
     tabs = group_page.split('aria-label="Onglets du contact"')[1].split("</nav>")[0]
     assert f'href="/contacts/{group.pk}/members/"' in tabs
-    assert f'href="/clients/{group.pk}/">Équipe et accès' in tabs
+    team_tab = tabs.split(f'href="/contacts/{group.pk}/team/"')[1].split("</a>")[0]
+    assert team_tab.endswith(">Équipe et accès")
     person_tabs = person_page.split('aria-label="Onglets du contact"')[1].split("</nav>")[0]
     assert "/members/" not in person_tabs
     header = person_page.split('class="contact-header"')[1].split("</header>")[0]
