@@ -125,7 +125,9 @@ def team_answer(actor: Colleague, client: Contact) -> dict[str, Any]:
 )
 def get_team(request: HttpRequest, client_id: int) -> dict[str, Any]:
     actor = api_colleague(request)
-    client = with_links(Contact.objects.all()).get(pk=_client(actor, client_id, Level.FULL).pk)
+    client = rules.get_client(
+        actor, client_id, Level.FULL, queryset=with_links(Contact.objects.all())
+    )
     return team_answer(actor, client)
 
 
@@ -155,9 +157,10 @@ def change_team(request: HttpRequest, client_id: int, payload: TeamChange) -> di
         add_members=_members(actor, payload.add_members, "add_members"),
         remove_members=_members(actor, payload.remove_members, "remove_members"),
     )
-    fresh = with_links(Contact.objects.all()).filter(pk=client.pk).first()
-    if fresh is None or rules.level(actor, fresh) < Level.FULL:
-        raise Http404
+    # Read again through the door: a change may have taken the actor's own access away.
+    fresh = rules.get_client(
+        actor, client.pk, Level.FULL, queryset=with_links(Contact.objects.all())
+    )
     return team_answer(actor, fresh)
 
 
@@ -237,7 +240,9 @@ def delete_grant(request: HttpRequest, client_id: int, grant_id: int) -> Status[
 )
 def explain_access(request: HttpRequest, client_id: int) -> list[dict[str, Any]]:
     actor = api_colleague(request)
-    client = with_links(Contact.objects.all()).get(pk=_client(actor, client_id, Level.FULL).pk)
+    client = rules.get_client(
+        actor, client_id, Level.FULL, queryset=with_links(Contact.objects.all())
+    )
     if not rules.can_edit_team(actor, client):
         raise_forbidden()
     return [

@@ -3,16 +3,22 @@ portfolio form. The client team is edited field by field (access/views.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import OwnerEntry, Portfolio
 
+# ModelChoiceField is generic for mypy only (django-stubs); at run time it takes no parameter.
+if TYPE_CHECKING:
+    _OwnerEntryField = forms.ModelChoiceField[OwnerEntry]
+else:
+    _OwnerEntryField = forms.ModelChoiceField
 
-class OwnerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+
+class OwnerChoiceField(_OwnerEntryField):
+    def label_from_instance(self, obj: OwnerEntry) -> str:
         return str(obj)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -197,8 +197,6 @@ def client_team_change(
         handler(actor, client, request)
     except ValidationError as error:
         errors[action] = " ".join(str(message) for message in error.messages)
-    except PermissionDenied:
-        raise
     if not errors and not _is_htmx(request):
         messages.success(request, _("Modification enregistrée."))
         return redirect("contacts:team", pk=client.pk)

@@ -157,8 +157,10 @@ def problem_response(
     title: str | Promise | None = None,
     errors: Sequence[Mapping[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
+    extras: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
-    """The problem-details response, rendered in the language active now."""
+    """The problem-details response, rendered in the language active now; `extras` are
+    members of the problem for programs (RFC 9457 §3.2), e.g. `holds` of a colleague."""
     default_slug, default_title = STATUS_PROBLEMS.get(status, ("error", _("Erreur")))
     body: dict[str, Any] = {
         "type": problem_type(slug or default_slug),
@@ -169,6 +171,8 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = [{"loc": list(e["loc"]), "msg": str(e["msg"])} for e in errors]
+    for key, value in (extras or {}).items():
+        body.setdefault(key, value)
     response = HttpResponse(
         json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False),
         status=status,
@@ -289,8 +293,17 @@ def install_problem_handlers(api: NinjaAPI) -> None:
         return problem_response(request, 422, detail=_validation_detail(errors), errors=errors)
 
     def on_django_validation(request: HttpRequest, exc: Any) -> HttpResponse:
+        # A service's refusal may carry facts for programs (`problem_extras`, a mapping)
+        # and its own kind (`problem_slug`), e.g. access/holdings.py::HoldsClients.
         errors = django_validation_errors(exc)
-        return problem_response(request, 422, detail=_validation_detail(errors), errors=errors)
+        return problem_response(
+            request,
+            422,
+            detail=_validation_detail(errors),
+            errors=errors,
+            slug=getattr(exc, "problem_slug", None),
+            extras=getattr(exc, "problem_extras", None),
+        )
 
     def on_permission_denied(request: HttpRequest, exc: Any) -> HttpResponse:
         # A service may say why (a translated message); otherwise the generic sentence.

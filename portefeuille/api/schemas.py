@@ -35,3 +35,16 @@ class ValidationProblem(Problem):
     """A request the server understood but refused as invalid: every error with its place."""
 
     errors: list[ProblemError]
+
+
+class HoldsProblem(ValidationProblem):
+    """A colleague who still holds clients cannot be deactivated or deleted without a choice
+    (docs/offboarding.md): what they hold, counted per kind."""
+
+    holds: dict[str, int] | None = Field(
+        default=None,
+        description=(
+            "When the colleague holds clients: how many places of each kind "
+            "(owner, manager, role, member, portfolio_staff, team_member)."
+        ),
+    )

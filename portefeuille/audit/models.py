@@ -13,7 +13,7 @@ from portefeuille.firms.models import FirmScoped
 
 class AuditEvent(FirmScoped):
     """A fact of the history: who did what, when, on which client, with its structured
-    parameters. The sentence is written at read time (audit/sentences.py)."""
+    parameters. The sentence is written at read time (audit/sentences/)."""
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -106,7 +106,7 @@ def record_event(
     so the history still reads after a rename or a deletion.
 
     `action` is a stable machine name ("client.manager_changed"); `before` and `after`
-    are the facts (ids, field names, values). No sentence is stored: audit/sentences.py
+    are the facts (ids, field names, values). No sentence is stored: audit/sentences/
     writes it when the event is read, in the reader's language and at the reader's level.
     Call it inside the transaction of the change it records.
     """

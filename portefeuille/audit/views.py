@@ -1,14 +1,15 @@
-"""The firm's history (admins only): every audit event, newest first, keyset paged."""
+"""The firm's history (admins only): every audit event, newest first, keyset paged with the
+one paginator of pages and API (api/pagination.py); a garbled cursor shows the first page."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from functools import partial
 
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
 
+from portefeuille.api import pagination
 from portefeuille.firms.models import Colleague
 from portefeuille.firms.views import admin_required
 
@@ -16,6 +17,7 @@ from .queries import readable_events
 from .sentences import KINDS, action_choices, show_events
 
 EVENTS_PER_PAGE = 50
+EVENTS_ORDER = ("-created_at", "-id")
 
 
 @admin_required
@@ -29,22 +31,29 @@ def firm_history(request: HttpRequest, actor: Colleague) -> HttpResponse:
         events = events.filter(client_name__icontains=client_raw)
     if action:
         events = events.filter(action=action)
-    before_at: datetime | None = parse_datetime(request.GET.get("before_at", "") or "")
-    before_id = request.GET.get("before", "")
-    if before_at is not None and before_id.isdigit():
-        events = events.filter(
-            Q(created_at__lt=before_at) | Q(created_at=before_at, pk__lt=int(before_id))
-        )
-    rows = list(events.order_by("-created_at", "-id")[: EVENTS_PER_PAGE + 1])
-    has_next = len(rows) > EVENTS_PER_PAGE
-    rows = rows[:EVENTS_PER_PAGE]
+    page = partial(
+        pagination.keyset_page,
+        events,
+        order=EVENTS_ORDER,
+        limit=EVENTS_PER_PAGE,
+        show=lambda rows: show_events(actor, rows),
+    )
+    cursor = request.GET.get("cursor", "")
+    try:
+        shown, next_cursor = page(cursor=cursor)
+    except pagination.InvalidCursor:
+        cursor = ""
+        shown, next_cursor = page()  # a garbled cursor starts from the top
+    filters = {key: value for key, value in (("client", client_raw), ("action", action)) if value}
     context = {
-        "events": show_events(actor, rows),
+        "events": shown,
         "client_filter": client_raw,
         "action": action,
         # Every kind of event, by its words: no scan of the history to list them.
         "actions": action_choices(KINDS),
-        "next_cursor": (rows[-1].created_at.isoformat(), rows[-1].pk) if has_next else None,
-        "is_continuation": bool(before_id),
+        "next_cursor": next_cursor,
+        "more_url": f"?{urlencode({**filters, 'cursor': next_cursor})}" if next_cursor else None,
+        "first_url": f"?{urlencode(filters)}",
+        "is_continuation": bool(cursor),
     }
     return render(request, "audit/firm_history.html", context)

@@ -2,7 +2,7 @@
 addresses, social handles, avatar, and the similar contacts offered while a name is typed.
 Contact cards and client group members are contacts/api_links.py.
 
-Thin adapters over contacts/services.py on `contacts_router` (/api/v1/contacts, in
+Thin adapters over contacts/services/ on `contacts_router` (/api/v1/contacts, in
 contacts/api_clients.py);
 every read goes through access/rules.py.
 

@@ -3,7 +3,7 @@ change and delete one client, and how a client is represented for a colleague. O
 operations join this router: details, cards and members (contacts/api.py), timeline and
 documents (contacts/api_timeline.py); the team, grants and access are access/api.py.
 
-Thin adapters over contacts/services.py; every read goes through access/rules.py.
+Thin adapters over contacts/services/; every read goes through access/rules.py.
 
 Decisions where the spec is silent:
 - A client seen by name only comes back as `ClientName` (id and name, nothing else).
@@ -31,7 +31,7 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
@@ -49,6 +49,8 @@ from portefeuille.api.pagination import Page, PageQuery, paginate
 from portefeuille.firms.models import Colleague, ContactType, RoleSlot
 
 from . import queries, services
+from .fields import CONTACT_FIELDS, ContactField, ValueType
+from .models import Contact
 from .schemas import (
     DETAIL_PREFETCH,
     ClientCreate,
@@ -166,14 +168,15 @@ def represent_page(actor: Colleague, clients: list[Any]) -> list[dict[str, Any]]
 
 
 def full_client_answer(actor: Colleague, client_id: int, response: HttpResponse) -> dict[str, Any]:
-    client = (
-        with_links(rules.annotate_level(actor, rules.visible_clients(actor)))
-        .prefetch_related(*DETAIL_PREFETCH)
-        .filter(pk=client_id)
+    """The client as the caller sees it (name only, or whole with its ETag), read once
+    through the door with what the answer shows; a 404 when the caller does not see it
+    (unknown, or their own change just took their access away, e.g. made it hidden)."""
+    found = rules.get_client(
+        actor,
+        client_id,
+        Level.NAME,
+        queryset=with_links(Contact.objects.prefetch_related(*DETAIL_PREFETCH)),
     )
-    found = client.first()
-    if found is None:  # the caller's change removed their own access (e.g. made it hidden)
-        raise Http404
     if found.access_level >= Level.FULL:
         set_etag(response, found.version)
     return represent(actor, found, ownership_enabled=ownership_enabled(actor))
@@ -325,56 +328,40 @@ def create_client(
     summary="A client",
 )
 def get_client(request: HttpRequest, client_id: int, response: HttpResponse) -> dict[str, Any]:
-    actor = api_colleague(request)
-    rules.get_client(actor, client_id, Level.NAME)
-    return full_client_answer(actor, client_id, response)
+    return full_client_answer(api_colleague(request), client_id, response)
 
 
-_TEXT_UPDATES = frozenset(
-    {
-        "display_name",
-        "first_name",
-        "middle_name",
-        "last_name",
-        "preferred_name",
-        "website",
-        "description",
-        "client_code",
-        "legal_name",
-        "country",
-        "company_number",
-        "siret",
-        "vat_number",
-        "tax_number",
-        "employment_status",
-        "notes",
-    }
+# What null means in a PATCH body, per type of field (contacts/fields.py): a text is
+# cleared (""), a flag is not sent; a date, a number or another row is cleared (None).
+_NULL_IS_EMPTY = frozenset(
+    {ValueType.TEXT, ValueType.LONG_TEXT, ValueType.COUNTRY, ValueType.CHOICE}
 )
-_NULLABLE_UPDATES = frozenset({"birth_date", "fiscal_year_end_month", "fiscal_year_end_day"})
-_FLAGS = frozenset({"kind", "share_communication", "privacy"})  # null means "not sent"
+_FLAGS = frozenset({"kind", "privacy"})  # null means "not sent"
+
+
+def _lookup(actor: Colleague, entry: ContactField) -> QuerySet[Any]:
+    """Where the id of another row sent for this field is looked up: among the contacts
+    the caller may name (a hidden one reads exactly like an unknown id), else the firm's."""
+    related = entry.model_field.related_model
+    if related is Contact:
+        return rules.visible_clients(actor, Level.NAME)
+    return related.objects.filter(firm_id=actor.firm_id)  # type: ignore[no-any-return]
 
 
 def _changes(actor: Colleague, sent: dict[str, Any]) -> dict[str, Any]:
-    """update_contact's arguments for the fields sent, ids looked up among what the caller
-    may name (a hidden contact reads exactly like an unknown id)."""
-    changes: dict[str, Any] = {}
-    for field, value in sent.items():
-        if field in _TEXT_UPDATES:
-            changes[field] = value or ""
-        elif field in _NULLABLE_UPDATES or (field in _FLAGS and value is not None):
-            changes[field] = value
-    if "contact_type_id" in sent:
-        changes["contact_type"] = pick(
-            ContactType.objects.filter(firm_id=actor.firm_id),
-            sent["contact_type_id"],
-            "contact_type_id",
-        )
-    if "primary_contact_id" in sent:
-        changes["primary_contact"] = pick(
-            rules.visible_clients(actor, Level.NAME),
-            sent["primary_contact_id"],
-            "primary_contact_id",
-        )
+    """update_contact's arguments for the fields sent, ids looked up (`_lookup`)."""
+    changes = {field: sent[field] for field in _FLAGS if sent.get(field) is not None}
+    for entry in CONTACT_FIELDS:
+        if entry.api_name not in sent:
+            continue
+        value = sent[entry.api_name]
+        if entry.type == ValueType.FK:
+            value = pick(_lookup(actor, entry), value, entry.api_name)
+        elif entry.type == ValueType.BOOL and value is None:
+            continue
+        elif entry.type in _NULL_IS_EMPTY:
+            value = value or ""
+        changes[entry.name] = value
     return changes
 
 

@@ -1,7 +1,7 @@
 """API of the links between two contacts: contact cards (a person at an organization),
 the members of a client group, and the groups a person or organization belongs to.
 
-Thin adapters over contacts/services.py on `contacts_router` (/api/v1/contacts, in
+Thin adapters over contacts/services/ on `contacts_router` (/api/v1/contacts, in
 contacts/api_clients.py); every read goes through access/rules.py. The decisions of
 contacts/api.py hold here too: the contact in the path needs full access (otherwise the same
 404); a contact named in a body is picked among those the caller sees (a hidden one is the

@@ -4,7 +4,8 @@ form by field (firms.forms.apply_errors)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,8 @@ from portefeuille.access.forms import OwnerChoiceField, owner_entries
 from portefeuille.access.models import OwnerEntry
 from portefeuille.firms.models import ContactType, Firm, Privacy
 
-from .models import Contact, EmploymentStatus
+from .fields import ContactField, Section, ValueType, in_section
+from .models import Contact
 
 MONTHS = [
     (1, _("janvier")),
@@ -157,100 +159,90 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class BasicsForm(VersionedForm):
-    display_name = forms.CharField(label=_("Nom"), max_length=255)
-    first_name = forms.CharField(label=_("Prénom"), max_length=150, required=False)
-    middle_name = forms.CharField(label=_("Deuxième prénom"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Nom de famille"), max_length=150, required=False)
-    preferred_name = forms.CharField(label=_("Nom préféré"), max_length=150, required=False)
-    birth_date = forms.DateField(
-        label=_("Date de naissance"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    share_communication = forms.BooleanField(
-        label=_("Partager la communication"),
-        required=False,
-        help_text=_(
-            "Décoché : les e-mails ajoutés sur cette personne ne sont visibles que par qui les "
-            "a ajoutés et par les administrateurs."
-        ),
-    )
-    website = forms.CharField(label=_("Site web"), max_length=255, required=False)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
-    contact_type = forms.ModelChoiceField(
-        label=_("Type de contact"),
-        queryset=ContactType.objects.none(),
-        required=False,
-        empty_label=_("Aucun type"),
-    )
-    client_code = forms.CharField(label=_("Identifiant client"), max_length=50, required=False)
-
-    PERSON_ONLY = ("first_name", "middle_name", "last_name", "preferred_name", "birth_date")
-    PERSON_ONLY_FLAGS = ("share_communication",)
-
-    def __init__(self, *args: Any, contact: Contact, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["contact_type"].queryset = _contact_types(contact.firm_id)  # type: ignore[attr-defined]
-        if contact.kind == Contact.Kind.PERSON:
-            del self.fields["display_name"]
-            del self.fields["website"]
-        else:
-            for name in self.PERSON_ONLY + self.PERSON_ONLY_FLAGS:
-                del self.fields[name]
-            if contact.kind == Contact.Kind.CLIENT_GROUP:
-                del self.fields["website"]
-
-    @classmethod
-    def initial_for(cls, contact: Contact) -> dict[str, Any]:
-        names = [*cls.base_fields]
-        initial = {name: getattr(contact, name) for name in names if name != "contact_type"}
-        initial["contact_type"] = contact.contact_type_id
-        return initial
+def _form_field(entry: ContactField) -> forms.Field:
+    """The form field of a table entry (contacts/fields.py): its label, help text, widget."""
+    common: dict[str, Any] = {
+        "label": entry.form_label,
+        "required": entry.required,
+        "help_text": entry.form_help_text,
+    }
+    match entry.type:
+        case ValueType.TEXT:
+            return forms.CharField(max_length=entry.form_max_length or entry.max_length, **common)
+        case ValueType.LONG_TEXT:
+            return forms.CharField(widget=forms.Textarea, **common)
+        case ValueType.DATE:
+            return forms.DateField(
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common
+            )
+        case ValueType.BOOL:
+            return forms.BooleanField(**common)
+        case ValueType.CHOICE:
+            return forms.ChoiceField(choices=[("", "—"), *entry.choices], **common)
+        case ValueType.COUNTRY:
+            return forms.ChoiceField(choices=lambda: [("", "—"), *countries], **common)
+        case ValueType.MONTH:
+            return forms.TypedChoiceField(
+                choices=[("", "—"), *MONTHS], coerce=int, empty_value=None, **common
+            )
+        case ValueType.DAY:
+            return forms.IntegerField(min_value=1, max_value=31, **common)
+        case ValueType.FK if entry.model_field.related_model is ContactType:
+            return forms.ModelChoiceField(
+                queryset=ContactType.objects.none(), empty_label=_("Aucun type"), **common
+            )
+    raise ValueError(f"No form field for {entry.name} ({entry.type}).")
 
 
-class AccountingForm(VersionedForm):
-    legal_name = forms.CharField(label=_("Dénomination légale"), max_length=255, required=False)
-    country = forms.ChoiceField(label=_("Pays"), required=False)
-    company_number = forms.CharField(
-        label=_("Numéro d'entreprise"),
-        max_length=32,
-        required=False,
-        help_text=_("SIREN (France), numéro BCE (Belgique), Company number (Royaume-Uni)."),
-    )
-    siret = forms.CharField(label=_("SIRET"), max_length=20, required=False)
-    vat_number = forms.CharField(label=_("Numéro de TVA"), max_length=20, required=False)
-    tax_number = forms.CharField(
-        label=_("Numéro fiscal"),
-        max_length=20,
-        required=False,
-        help_text=_("Numéro fiscal de référence (France), UTR (Royaume-Uni)."),
-    )
-    fiscal_year_end_day = forms.IntegerField(
-        label=_("Jour de clôture de l'exercice"), min_value=1, max_value=31, required=False
-    )
-    fiscal_year_end_month = forms.TypedChoiceField(
-        label=_("Mois de clôture de l'exercice"),
-        choices=[("", "—"), *MONTHS],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
-    employment_status = forms.ChoiceField(
-        label=_("Situation professionnelle"),
-        choices=[("", "—"), *EmploymentStatus.choices],
-        required=False,
-    )
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea)
+class SectionForm(VersionedForm):
+    """A section of the contact page (basics, accounting): its fields come from the table
+    (contacts/fields.py), in its order, those that apply to the contact's kind."""
+
+    section: ClassVar[Section]
 
     def __init__(self, *args: Any, contact: Contact, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", "—"), *countries]  # type: ignore[attr-defined]
-        if contact.kind != Contact.Kind.PERSON:
-            del self.fields["employment_status"]
+        for entry in in_section(self.section):
+            if entry.name not in self.fields:
+                continue
+            if not entry.applies_to(contact.kind):
+                del self.fields[entry.name]
+            elif entry.type == ValueType.FK:
+                self.fields[entry.name].queryset = _contact_types(contact.firm_id)  # type: ignore[attr-defined]
 
     @classmethod
     def initial_for(cls, contact: Contact) -> dict[str, Any]:
-        initial = {name: getattr(contact, name) for name in cls.base_fields}
-        initial["country"] = str(contact.country or "")
+        initial: dict[str, Any] = {}
+        for entry in in_section(cls.section):
+            if entry.name not in cls.base_fields:
+                continue
+            if entry.type == ValueType.FK:
+                initial[entry.name] = getattr(contact, entry.attname)
+            elif entry.type == ValueType.COUNTRY:
+                initial[entry.name] = str(getattr(contact, entry.name) or "")
+            else:
+                initial[entry.name] = getattr(contact, entry.name)
         return initial
+
+
+def _section_form(section: Section) -> Callable[[type[SectionForm]], type[SectionForm]]:
+    """Adds the section's fields of the table to the form class, after `version`."""
+
+    def build(form_class: type[SectionForm]) -> type[SectionForm]:
+        fields = {entry.name: _form_field(entry) for entry in in_section(section) if entry.form}
+        form_class.section = section
+        form_class.base_fields = {**form_class.base_fields, **fields}
+        form_class.declared_fields = {**form_class.declared_fields, **fields}
+        return form_class
+
+    return build
+
+
+@_section_form("basics")
+class BasicsForm(SectionForm):
+    pass
+
+
+@_section_form("accounting")
+class AccountingForm(SectionForm):
+    pass

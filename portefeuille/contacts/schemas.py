@@ -12,27 +12,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, create_model
 
 from portefeuille.access.rules import Level, annotate_level, visible_clients
 from portefeuille.api.lookup import Id
 from portefeuille.api.schemas import InputSchema
 from portefeuille.firms.models import Colleague
 
-from .models import Contact, EmploymentStatus, SocialHandle
+from .fields import CONTACT_FIELDS, ContactField, ValueType
+from .models import Contact, SocialHandle
 from .validators import display_phone
 
 KindName = Literal["person", "organization", "client_group"]
 PrivacyValue = Literal["public", "private", "hidden"]
-EmploymentValue = Literal["", "employed", "self_employed", "unemployed", "retired", "student"]
 NetworkValue = Literal["linkedin", "x", "facebook", "instagram", "other"]
 
-assert set(EmploymentValue.__args__) == {"", *EmploymentStatus.values}  # type: ignore[attr-defined]
 assert set(NetworkValue.__args__) == set(SocialHandle.Network.values)  # type: ignore[attr-defined]
 
 
@@ -94,31 +93,53 @@ class SocialHandleOut(Schema):
     label: str
 
 
-class ContactDetailsOut(Schema):
+class Ref(Schema):
+    """Another resource named inside this one."""
+
+    id: int
+    name: str
+
+
+def _choice_type(entry: ContactField) -> Any:
+    """One of the model field's choices, or "" (no choice)."""
+    return Literal[("", *(key for key, _label in entry.choices))]
+
+
+def _out_type(entry: ContactField) -> Any:
+    """The type of a table field in the details output (contacts/fields.py)."""
+    if entry.type == ValueType.FK:
+        return ContactLink | None if entry.model_field.related_model is Contact else Ref | None
+    return {
+        ValueType.DATE: date | None,
+        ValueType.BOOL: bool,
+        ValueType.CHOICE: _choice_type(entry),
+        ValueType.MONTH: int | None,
+        ValueType.DAY: int | None,
+    }.get(entry.type, str)
+
+
+def _out_field(entry: ContactField) -> Any:
+    if entry.out_doc:
+        return (_out_type(entry), Field(description=entry.out_doc))
+    return (_out_type(entry), ...)
+
+
+if TYPE_CHECKING:
+    _ContactFieldsOut = Schema
+else:
+    # The table's fields (contacts/fields.py), each with its type.
+    _ContactFieldsOut = create_model(
+        "_ContactFieldsOut",
+        __base__=Schema,
+        **{entry.name: _out_field(entry) for entry in CONTACT_FIELDS if entry.details},
+    )
+
+
+class ContactDetailsOut(_ContactFieldsOut):
     """Every field of a contact seen in full (person fields are empty on other kinds)."""
 
-    first_name: str
-    middle_name: str
-    last_name: str
-    preferred_name: str
-    birth_date: date | None
-    share_communication: bool
-    website: str
-    primary_contact: ContactLink | None
-    description: str
-    client_code: str
     avatar_url: str | None
     is_archived: bool = Field(description="Its contact type is an archive type (Inactif).")
-    legal_name: str
-    country: str
-    company_number: str = Field(description="SIREN (FR), BCE (BE), company number (GB).")
-    siret: str
-    vat_number: str
-    tax_number: str = Field(description="Numéro fiscal (FR), UTR (GB).")
-    fiscal_year_end_month: int | None
-    fiscal_year_end_day: int | None
-    employment_status: EmploymentValue
-    notes: str
     emails: list[EmailOut]
     phones: list[PhoneOut]
     addresses: list[AddressOut]
@@ -132,13 +153,6 @@ class ContactDetailsOut(Schema):
 #   adds nothing (`access_level: "name"` already says the client is private to the caller),
 #   and the name-only shape stays the same whatever makes a client name-only.
 # Hidden clients never come back at all.
-
-
-class Ref(Schema):
-    """Another resource named inside this one."""
-
-    id: int
-    name: str
 
 
 class ColleagueBrief(Schema):
@@ -238,37 +252,43 @@ class ClientCreate(InputSchema):
     owner_id: Id | None = Field(None, description="An entry of the owner roster (/owners).")
 
 
-class ClientUpdate(InputSchema):
-    """Only the fields sent change. Privacy needs the right to change the team. A person's
-    name is changed through first/middle/last name; the kind never changes. Send "" (or
-    null) to clear a text field."""
+def _patch_type(entry: ContactField) -> Any:
+    """The type of a table field in the PATCH body: every one may be left out (None)."""
+    return {
+        ValueType.DATE: date,
+        ValueType.BOOL: bool,
+        ValueType.CHOICE: _choice_type(entry),
+        ValueType.FK: Id,
+        ValueType.MONTH: int,
+        ValueType.DAY: int,
+    }.get(entry.type, str) | None
 
+
+def _patch_field(entry: ContactField) -> Any:
+    return (_patch_type(entry), Field(None, description=entry.api_doc or None))
+
+
+class _ClientUpdateRest(InputSchema):
     kind: KindName | None = Field(None, description="Fixed at creation: any change is refused.")
-    display_name: str | None = Field(None, description="Organizations and client groups.")
-    contact_type_id: Id | None = Field(None, description="null clears the type.")
     privacy: PrivacyValue | None = None
-    first_name: str | None = None
-    middle_name: str | None = None
-    last_name: str | None = None
-    preferred_name: str | None = None
-    birth_date: date | None = None
-    share_communication: bool | None = None
-    website: str | None = None
-    primary_contact_id: Id | None = Field(None, description="A person; null clears it.")
-    description: str | None = None
-    client_code: str | None = None
-    legal_name: str | None = None
-    country: str | None = Field(None, description="ISO 3166-1 alpha-2 code; numbers follow it.")
-    company_number: str | None = None
-    siret: str | None = None
-    vat_number: str | None = None
-    tax_number: str | None = None
-    fiscal_year_end_month: int | None = None
-    fiscal_year_end_day: int | None = None
-    employment_status: EmploymentValue | None = None
-    notes: str | None = None
     version: int | None = Field(
         None, description="The version you loaded; like If-Match, a stale one answers 412."
+    )
+
+
+_UPDATE_DOC = """Only the fields sent change. Privacy needs the right to change the team. A person's
+name is changed through first/middle/last name; the kind never changes. Send "" (or
+null) to clear a text field."""
+
+if TYPE_CHECKING:
+    ClientUpdate = _ClientUpdateRest
+else:
+    # The table's fields (contacts/fields.py) by their API name (`contact_type_id`).
+    ClientUpdate = create_model(
+        "ClientUpdate",
+        __base__=_ClientUpdateRest,
+        __doc__=_UPDATE_DOC,
+        **{entry.api_name: _patch_field(entry) for entry in CONTACT_FIELDS},
     )
 
 
@@ -422,35 +442,27 @@ def visible_links(actor: Colleague, ids: Iterable[int | None]) -> dict[int, dict
     return {contact.pk: link(contact) for contact in found.only("id", "kind", "display_name")}
 
 
+def _detail_value(client: Contact, entry: ContactField, links: Mapping[int, Any]) -> Any:
+    if entry.type == ValueType.FK:
+        pk = getattr(client, entry.attname)
+        return links.get(pk) if pk else None
+    if entry.type == ValueType.COUNTRY:
+        return str(getattr(client, entry.name) or "")
+    return getattr(client, entry.name)
+
+
 def detail_fields(client: Contact, links: Mapping[int, dict[str, Any]]) -> dict[str, Any]:
     """The ContactDetailsOut fields of a client seen in full. Its detail rows should be
     prefetched (`emails`, `phones`, `addresses`, `social_handles`)."""
     country = str(client.country or "")
     return {
-        "first_name": client.first_name,
-        "middle_name": client.middle_name,
-        "last_name": client.last_name,
-        "preferred_name": client.preferred_name,
-        "birth_date": client.birth_date,
-        "share_communication": client.share_communication,
-        "website": client.website,
-        "primary_contact": links.get(client.primary_contact_id)
-        if client.primary_contact_id
-        else None,
-        "description": client.description,
-        "client_code": client.client_code,
+        **{
+            entry.name: _detail_value(client, entry, links)
+            for entry in CONTACT_FIELDS
+            if entry.details
+        },
         "avatar_url": reverse("contacts:avatar", args=[client.pk]) if client.avatar else None,
         "is_archived": client.is_archived,
-        "legal_name": client.legal_name,
-        "country": country,
-        "company_number": client.company_number,
-        "siret": client.siret,
-        "vat_number": client.vat_number,
-        "tax_number": client.tax_number,
-        "fiscal_year_end_month": client.fiscal_year_end_month,
-        "fiscal_year_end_day": client.fiscal_year_end_day,
-        "employment_status": client.employment_status,
-        "notes": client.notes,
         "emails": [
             {"id": e.pk, "address": e.address, "label": e.label} for e in client.emails.all()
         ],

@@ -6,7 +6,7 @@ Decisions where the spec is silent:
   mailto, opened with rel="noopener noreferrer nofollow"). A `<script>` or a
   `javascript:` link in a note therefore shows as harmless text.
 - Events are the client's audit events, except "note added" and "e-mail logged", whose item
-  is already on the timeline. An event is written for its reader (audit/sentences.py) and
+  is already on the timeline. An event is written for its reader (audit/sentences/) and
   searched by that sentence.
 - "Share communication" (Contact.share_communication, persons only): when it is OFF, the
   e-mails logged on that person are visible only to the colleague who logged them and to

@@ -33,12 +33,12 @@ from portefeuille.firms.models import Colleague, ContactType, RoleSlot
 from portefeuille.firms.views import admin_required, colleague_required
 
 from . import services, validators
+from .fields import ContactField, Section, ValueType, in_section
 from .forms import AccountingForm, BasicsForm, VersionedForm
 from .models import (
     Contact,
     ContactCard,
     EmailAddress,
-    EmploymentStatus,
     GroupMembership,
     PhoneNumber,
     PostalAddress,
@@ -55,13 +55,13 @@ from .views import chosen_contact, chosen_contacts, parse_id
 def load_contact(actor: Colleague, pk: int) -> Contact:
     """The contact with FULL access, with what the contact page frame shows (type, owner,
     manager, portfolio); name-only, hidden, unknown, other firm: the same 404. The one loader
-    of the contact page's own tabs and of its "Équipe et accès" tab (access/views.py)."""
-    found = rules.get_client(actor, pk, Level.FULL)
-    return (
-        Contact.objects.select_related("contact_type", "owner__colleague", "manager", "portfolio")
-        .filter(firm_id=actor.firm_id)
-        .get(pk=found.pk)
+    of every tab of the contact page: Détails and Membres (here), Chronologie and Documents
+    (views_timeline.py), Équipe et accès (access/views.py). One read, through the door."""
+    frame = Contact.objects.select_related(
+        "contact_type", "owner__colleague", "manager", "portfolio"
     )
+    contact: Contact = rules.get_client(actor, pk, Level.FULL, queryset=frame)
+    return contact
 
 
 def _levels(actor: Colleague, ids: set[int]) -> dict[int, Any]:
@@ -133,6 +133,62 @@ def _team_summary(actor: Colleague, contact: Contact) -> dict[str, Any]:
     return {"roles": roles, "members": members}
 
 
+def _fact_value(contact: Contact, entry: ContactField, others: dict[int, Any]) -> Any:
+    if entry.type == ValueType.FK:
+        pk = getattr(contact, entry.attname)
+        if entry.model_field.related_model is Contact:
+            return _related(others, pk) if pk is not None else None
+        return getattr(contact, entry.name)
+    if entry.type == ValueType.CHOICE:
+        return getattr(contact, f"get_{entry.name}_display")()
+    if entry.type == ValueType.COUNTRY:
+        value = getattr(contact, entry.name)
+        return value.name if value else ""
+    if entry.type == ValueType.MONTH:  # shown with its day: "31/12"
+        month = getattr(contact, entry.name)
+        day_field = entry.name.removesuffix("_month") + "_day"
+        return f"{getattr(contact, day_field)}/{month:02d}" if month else ""
+    return getattr(contact, entry.name)
+
+
+def _facts(actor: Colleague, contact: Contact, section: Section) -> list[dict[str, Any]]:
+    """The read-only lines of a section of the contact page, from the table
+    (contacts/fields.py): the fields of the contact's kind, as the template shows them
+    (`display`: text, multiline, date, yes_no, link, contact, named)."""
+    entries = [
+        entry
+        for entry in in_section(section)
+        if entry.applies_to(contact.kind)
+        and entry.display is not None
+        and (entry.shown is None or entry.shown(contact))
+    ]
+    linked = {
+        getattr(contact, entry.attname)
+        for entry in entries
+        if entry.type == ValueType.FK and entry.model_field.related_model is Contact
+    }
+    others = _levels(actor, {pk for pk in linked if pk is not None})
+    return [
+        {
+            "name": entry.name,
+            "label": entry.fact_label or entry.form_label,
+            "display": entry.display or _fact_display(entry),
+            "value": _fact_value(contact, entry, others),
+        }
+        for entry in entries
+    ]
+
+
+def _fact_display(entry: ContactField) -> str:
+    if entry.type == ValueType.FK:
+        return "contact" if entry.model_field.related_model is Contact else "named"
+    return {
+        ValueType.LONG_TEXT: "multiline",
+        ValueType.DATE: "date",
+        ValueType.BOOL: "yes_no",
+    }.get(entry.type, "text")
+
+
 def _detail_context(
     actor: Colleague, contact: Contact, errors: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -141,9 +197,6 @@ def _detail_context(
         {"row": phone, "display": validators.display_phone(phone.number, country or None)}
         for phone in PhoneNumber.objects.filter(contact=contact)
     ]
-    primary = None
-    if contact.primary_contact_id is not None:
-        primary = _related(_levels(actor, {contact.primary_contact_id}), contact.primary_contact_id)
     context: dict[str, Any] = {
         "contact": contact,
         "tab": "details",
@@ -155,13 +208,12 @@ def _detail_context(
         "countries": list(countries),
         "default_country": country or "FR",
         "cards": _cards(actor, contact),
-        "primary": primary,
+        "basics_facts": _facts(actor, contact, "basics"),
+        "accounting_facts": _facts(actor, contact, "accounting"),
         "groups": _groups(actor, contact) if contact.kind != Contact.Kind.CLIENT_GROUP else [],
         "team": _team_summary(actor, contact),
         "firm": actor.firm,
         "is_admin": actor.is_admin,
-        "show_vat": contact.kind != Contact.Kind.PERSON
-        or contact.employment_status == EmploymentStatus.SELF_EMPLOYED,
         "errors": errors or {},
     }
     if contact.kind == Contact.Kind.CLIENT_GROUP:
@@ -250,8 +302,6 @@ def contact_edit(request: HttpRequest, actor: Colleague, pk: int, section: str) 
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        if section == "accounting" and data.get("country") is not None:
-            data["country"] = data["country"] or ""
         try:
             services.update_contact(actor=actor, contact=contact, expected_version=version, **data)
         except ValidationError as error:

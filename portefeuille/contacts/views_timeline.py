@@ -24,8 +24,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portefeuille.access import rules
-from portefeuille.access.rules import Level
 from portefeuille.api import pagination
 from portefeuille.firms.models import Colleague
 from portefeuille.firms.views import colleague_required
@@ -33,6 +31,7 @@ from portefeuille.web import uploads
 
 from . import documents, timeline
 from .models import Contact, Document
+from .views_details import load_contact
 
 TIMELINE_PAGE = 30
 DOCUMENTS_PAGE = 50
@@ -41,12 +40,6 @@ DOCUMENTS_ORDER = ("-uploaded_at", "-id")
 
 def _is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
-
-
-def _contact(actor: Colleague, pk: int) -> Contact:
-    """The contact if `actor` has FULL access; the same 404 for anything else."""
-    contact: Contact = rules.get_client(actor, pk, Level.FULL)
-    return contact
 
 
 def _errors(error: ValidationError) -> dict[str, str]:
@@ -117,7 +110,7 @@ def _timeline_context(
 @colleague_required
 @require_GET
 def timeline_page(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse:
-    contact = _contact(actor, pk)
+    contact = load_contact(actor, pk)
     context = _timeline_context(request, actor, contact)
     if _is_htmx(request) and request.GET.get("cursor"):
         return render(request, "contacts/timeline.html#entries", context)
@@ -129,7 +122,7 @@ def timeline_page(request: HttpRequest, actor: Colleague, pk: int) -> HttpRespon
 @colleague_required
 @require_POST
 def note_add(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse:
-    contact = _contact(actor, pk)
+    contact = load_contact(actor, pk)
     body = request.POST.get("body", "")
     try:
         timeline.add_note(actor=actor, client=contact, body=body)
@@ -149,7 +142,7 @@ def note_add(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse:
 @colleague_required
 @require_http_methods(["GET", "POST"])
 def note_edit(request: HttpRequest, actor: Colleague, pk: int, item: int) -> HttpResponse:
-    contact = _contact(actor, pk)
+    contact = load_contact(actor, pk)
     note = timeline.get_item(actor, contact, item)
     if note.kind != note.Kind.NOTE:
         raise Http404
@@ -173,7 +166,7 @@ def note_edit(request: HttpRequest, actor: Colleague, pk: int, item: int) -> Htt
 @colleague_required
 @require_POST
 def item_delete(request: HttpRequest, actor: Colleague, pk: int, item: int) -> HttpResponse:
-    contact = _contact(actor, pk)
+    contact = load_contact(actor, pk)
     found = timeline.get_item(actor, contact, item)
     was_note = found.kind == found.Kind.NOTE
     timeline.delete_item(actor=actor, item=found)
@@ -205,7 +198,7 @@ def _limited_upload(view: Any) -> Any:
     return wrapper
 
 
-def _uploaded(request: HttpRequest) -> UploadedFile:
+def _uploaded(request: HttpRequest) -> UploadedFile[bytes]:
     """The uploaded file, or a ValidationError on "file" (missing, or refused as too large)."""
     refused = uploads.refusal(request)
     if refused is not None:
@@ -227,7 +220,7 @@ def _refused_status(request: HttpRequest) -> int:
 @colleague_required
 @require_POST
 def email_upload(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse:
-    contact = _contact(actor, pk)
+    contact = load_contact(actor, pk)
     try:
         upload = _uploaded(request)
         logged = timeline.log_email(actor=actor, client=contact, file=upload, size=upload.size or 0)
@@ -290,7 +283,7 @@ def _documents_context(
 @colleague_required
 @require_GET
 def documents_page(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse:
-    contact = _contact(actor, pk)
+    contact = load_contact(actor, pk)
     return render(
         request, "contacts/document_list.html", _documents_context(request, actor, contact)
     )
@@ -300,7 +293,7 @@ def documents_page(request: HttpRequest, actor: Colleague, pk: int) -> HttpRespo
 @colleague_required
 @require_POST
 def document_upload(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse:
-    contact = _contact(actor, pk)
+    contact = load_contact(actor, pk)
     try:
         upload = _uploaded(request)
         document = documents.upload_document(
@@ -329,7 +322,7 @@ def _document(actor: Colleague, contact: Contact, document_id: int) -> Document:
 @colleague_required
 @require_POST
 def document_rename(request: HttpRequest, actor: Colleague, pk: int, doc: int) -> HttpResponse:
-    contact = _contact(actor, pk)
+    contact = load_contact(actor, pk)
     document = _document(actor, contact, doc)
     try:
         documents.rename_document(actor=actor, document=document, name=request.POST.get("name", ""))
@@ -345,7 +338,7 @@ def document_rename(request: HttpRequest, actor: Colleague, pk: int, doc: int) -
 @colleague_required
 @require_POST
 def document_delete(request: HttpRequest, actor: Colleague, pk: int, doc: int) -> HttpResponse:
-    contact = _contact(actor, pk)
+    contact = load_contact(actor, pk)
     document = _document(actor, contact, doc)
     name = document.name
     documents.delete_document(actor=actor, document=document)
@@ -358,7 +351,7 @@ def document_delete(request: HttpRequest, actor: Colleague, pk: int, doc: int) -
 @colleague_required
 @require_GET
 def document_download(request: HttpRequest, actor: Colleague, pk: int, doc: int) -> HttpResponse:
-    contact = _contact(actor, pk)
+    contact = load_contact(actor, pk)
     document = _document(actor, contact, doc)
     # A streaming response; colleague_required is typed for HttpResponse only.
     return cast(HttpResponse, download_response(document))

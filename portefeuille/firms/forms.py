@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -33,9 +33,17 @@ def active_colleagues(firm_id: int) -> QuerySet[Colleague]:
     )
 
 
-class ColleagueChoiceLabel(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.full_name)
+# ModelMultipleChoiceField is generic for mypy only (django-stubs); at run time it takes no
+# parameter.
+if TYPE_CHECKING:
+    _ColleaguesField = forms.ModelMultipleChoiceField[Colleague]
+else:
+    _ColleaguesField = forms.ModelMultipleChoiceField
+
+
+class ColleagueChoiceLabel(_ColleaguesField):
+    def label_from_instance(self, obj: Colleague) -> str:
+        return obj.full_name
 
 
 class ColleagueFieldsMixin(forms.Form):
@@ -144,7 +152,8 @@ class ReassignClientsForm(forms.Form):
 
     @property
     def reassign(self) -> bool:
-        return self.cleaned_data.get("what", self.REASSIGN) == self.REASSIGN
+        what: str = self.cleaned_data.get("what", self.REASSIGN)
+        return what == self.REASSIGN
 
 
 class TeamForm(forms.Form):

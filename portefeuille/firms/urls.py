@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import views
+from . import views, views_profile, views_settings
 
 app_name = "firms"
 
@@ -25,15 +25,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.team_remove_member,
         name="team_remove_member",
     ),
-    path("firm/", views.firm_settings, name="firm_settings"),
-    path("firm/roles/", views.role_slots, name="role_slots"),
-    path("firm/<slug:kind>/new/", views.settings_list_create, name="settings_list_create"),
+    path("firm/", views_settings.firm_settings, name="firm_settings"),
+    path("firm/roles/", views_settings.role_slots, name="role_slots"),
+    path("firm/<slug:kind>/new/", views_settings.settings_list_create, name="settings_list_create"),
     path(
         "firm/<slug:kind>/<int:pk>/<slug:action>/",
-        views.settings_list_action,
+        views_settings.settings_list_action,
         name="settings_list_action",
     ),
-    path("profile/", views.profile, name="profile"),
-    path("tokens/", views.api_tokens, name="api_tokens"),
-    path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("profile/", views_profile.profile, name="profile"),
+    path("tokens/", views_profile.api_tokens, name="api_tokens"),
+    path("tokens/<int:pk>/revoke/", views_profile.api_token_revoke, name="api_token_revoke"),
 ]

@@ -1,4 +1,6 @@
-"""Administration pages (colleagues, teams, firm settings), "Mon profil" and API tokens.
+"""Administration pages of colleagues and teams, and the guards every page starts with
+(`admin_required`, `colleague_required`). The firm settings page and its lists:
+views_settings.py; "Mon profil" and personal API tokens: views_profile.py.
 
 Thin adapters: parse the form, fetch the object in the actor's firm (another firm's id is
 a 404 like an unknown one), call one service, render. Admin pages answer 403 to others.
@@ -11,15 +13,13 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,25 +29,11 @@ from . import services
 from .forms import (
     ColleagueCreateForm,
     ColleagueEditForm,
-    FirmSettingsForm,
-    ListItemForm,
-    ProfileForm,
     ReassignClientsForm,
-    RoleSlotsForm,
     TeamForm,
-    TokenForm,
     apply_errors,
 )
-from .models import (
-    Colleague,
-    ContactType,
-    PersonalAccessToken,
-    RoleSlot,
-    Team,
-    TeamMembership,
-    WorkStatus,
-    WorkType,
-)
+from .models import Colleague, Team, TeamMembership
 from .tenancy import current_colleague
 
 P = ParamSpec("P")
@@ -62,7 +48,7 @@ def admin_required(view: AdminView[P]) -> View[P]:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         actor = current_colleague(request)
         if not actor.is_admin:
             raise PermissionDenied
@@ -76,13 +62,14 @@ def colleague_required(view: AdminView[P]) -> View[P]:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         return view(request, current_colleague(request), *args, **kwargs)
 
     return wrapper
 
 
-def _refusal(error: ValidationError) -> str:
+def refusal_text(error: ValidationError) -> str:
+    """A refusal's messages as one line, for a flash message."""
     return " ".join(str(message) for message in error.messages)
 
 
@@ -202,7 +189,7 @@ def colleague_invite(request: HttpRequest, actor: Colleague, pk: int) -> HttpRes
     try:
         services.send_colleague_invitation(actor=actor, colleague=colleague)
     except ValidationError as error:
-        messages.error(request, _refusal(error))
+        messages.error(request, refusal_text(error))
     else:
         messages.success(request, _("Invitation envoyée à %(email)s.") % {"email": colleague.email})
     return redirect("firms:colleague_edit", pk=colleague.pk)
@@ -373,7 +360,7 @@ def team_remove_member(
     try:
         services.remove_team_member(actor=actor, team=team, colleague=colleague)
     except ValidationError as error:
-        messages.error(request, _refusal(error))
+        messages.error(request, refusal_text(error))
     else:
         messages.success(
             request,
@@ -400,253 +387,3 @@ def team_delete(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse
         "portfolio_count": team.portfolio_staffings.count(),
     }
     return render(request, "firms/team_confirm_delete.html", context)
-
-
-# ---------------------------------------------------------------------------------------
-# Firm settings.
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SettingsList:
-    """One of the ordered, named lists of the settings page, and its services."""
-
-    key: str
-    model: type[ContactType] | type[WorkType] | type[WorkStatus]
-    create: Callable[..., Any]
-    rename: Callable[..., Any]
-    delete: Callable[..., Any]
-    move: Callable[..., Any]
-    param: str
-
-
-SETTINGS_LISTS = {
-    "contact-types": SettingsList(
-        "contact-types",
-        ContactType,
-        services.create_contact_type,
-        services.rename_contact_type,
-        services.delete_contact_type,
-        services.move_contact_type,
-        "contact_type",
-    ),
-    "work-types": SettingsList(
-        "work-types",
-        WorkType,
-        services.create_work_type,
-        services.rename_work_type,
-        services.delete_work_type,
-        services.move_work_type,
-        "work_type",
-    ),
-    "work-statuses": SettingsList(
-        "work-statuses",
-        WorkStatus,
-        services.create_work_status,
-        services.rename_work_status,
-        services.delete_work_status,
-        services.move_work_status,
-        "work_status",
-    ),
-}
-
-
-def _settings_context(actor: Colleague, **extra: Any) -> dict[str, Any]:
-    firm = actor.firm
-    slots = list(RoleSlot.objects.filter(firm_id=actor.firm_id).order_by("number"))
-    context: dict[str, Any] = {
-        "firm_form": FirmSettingsForm.for_firm(firm),
-        "roles_form": RoleSlotsForm(slots=slots),
-        "contact_types": ContactType.objects.filter(firm_id=actor.firm_id)
-        .annotate(usage=Count("contacts"))
-        .order_by("position", "name"),
-        "work_types": WorkType.objects.filter(firm_id=actor.firm_id).order_by("position", "name"),
-        "work_statuses": WorkStatus.objects.filter(firm_id=actor.firm_id).order_by(
-            "position", "name"
-        ),
-        "primary_states": WorkStatus.PrimaryState.choices,
-    }
-    context.update(extra)
-    return context
-
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def firm_settings(request: HttpRequest, actor: Colleague) -> HttpResponse:
-    extra: dict[str, Any] = {}
-    if request.method == "POST":
-        form = FirmSettingsForm.for_firm(actor.firm, request.POST)
-        if form.is_valid():
-            try:
-                services.update_firm_settings(actor=actor, **form.cleaned_data)
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, _("Paramètres enregistrés."))
-                return redirect("firms:firm_settings")
-        extra["firm_form"] = form
-    return render(request, "firms/firm_settings.html", _settings_context(actor, **extra))
-
-
-@admin_required
-@require_POST
-def role_slots(request: HttpRequest, actor: Colleague) -> HttpResponse:
-    slots = list(RoleSlot.objects.filter(firm_id=actor.firm_id).order_by("number"))
-    form = RoleSlotsForm(request.POST, slots=slots)
-    if form.is_valid():
-        try:
-            services.set_role_slot_titles(actor=actor, titles=form.titles())
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Intitulés des postes enregistrés."))
-            return HttpResponseRedirect(reverse("firms:firm_settings") + "#roles")
-    return render(request, "firms/firm_settings.html", _settings_context(actor, roles_form=form))
-
-
-def _list_response(
-    request: HttpRequest, actor: Colleague, spec: SettingsList, errors: list[str]
-) -> HttpResponse:
-    """The list's section for HTMX; a redirect (with the refusal as a message) otherwise."""
-    if getattr(request, "htmx", False):
-        context = _settings_context(actor, **{f"errors_{spec.key.replace('-', '_')}": errors})
-        return render(request, f"firms/firm_settings.html#{spec.key}", context)
-    for error in errors:
-        messages.error(request, error)
-    return HttpResponseRedirect(reverse("firms:firm_settings") + f"#{spec.key}")
-
-
-@admin_required
-@require_POST
-def settings_list_create(request: HttpRequest, actor: Colleague, kind: str) -> HttpResponse:
-    spec = SETTINGS_LISTS.get(kind)
-    if spec is None:
-        raise Http404
-    form = ListItemForm(request.POST)
-    errors: list[str] = []
-    if form.is_valid():
-        kwargs: dict[str, Any] = {"name": form.cleaned_data["name"]}
-        if spec.model is WorkStatus:
-            kwargs["primary_state"] = form.cleaned_data["primary_state"]
-        if spec.model is ContactType:
-            kwargs["is_archive"] = form.cleaned_data["is_archive"]
-        try:
-            spec.create(actor=actor, **kwargs)
-        except ValidationError as error:
-            errors = list(error.messages)
-    else:
-        errors = [str(message) for field in form.errors.values() for message in field]
-    return _list_response(request, actor, spec, errors)
-
-
-@admin_required
-@require_POST
-def settings_list_action(
-    request: HttpRequest, actor: Colleague, kind: str, pk: int, action: str
-) -> HttpResponse:
-    """rename / archive / delete / up / down on one entry of a settings list."""
-    spec = SETTINGS_LISTS.get(kind)
-    if spec is None:
-        raise Http404
-    item = get_object_or_404(spec.model, pk=pk, firm_id=actor.firm_id)
-    errors: list[str] = []
-    try:
-        if action == "rename":
-            form = ListItemForm(request.POST)
-            if not form.is_valid():
-                errors = [str(message) for field in form.errors.values() for message in field]
-            elif spec.model is WorkStatus:
-                services.update_work_status(
-                    actor=actor,
-                    work_status=item,  # type: ignore[arg-type]
-                    name=form.cleaned_data["name"],
-                    primary_state=form.cleaned_data["primary_state"] or None,
-                )
-            else:
-                spec.rename(actor=actor, **{spec.param: item}, name=form.cleaned_data["name"])
-        elif action == "archive" and spec.model is ContactType:
-            services.set_contact_type_archive(
-                actor=actor,
-                contact_type=item,  # type: ignore[arg-type]
-                is_archive=request.POST.get("is_archive") == "on",
-            )
-        elif action == "delete":
-            spec.delete(actor=actor, **{spec.param: item})
-        elif action in {"up", "down"}:
-            spec.move(actor=actor, **{spec.param: item}, offset=-1 if action == "up" else 1)
-        else:
-            raise Http404
-    except ValidationError as error:
-        errors = list(error.messages)
-    return _list_response(request, actor, spec, errors)
-
-
-# ---------------------------------------------------------------------------------------
-# Every colleague: "Mon profil" and personal API tokens.
-# ---------------------------------------------------------------------------------------
-
-
-@colleague_required
-@require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest, me: Colleague) -> HttpResponse:
-    form = ProfileForm(
-        request.POST or None,
-        initial={"first_name": me.first_name, "last_name": me.last_name, "language": me.language},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_colleague(actor=me, colleague=me, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            response = redirect("firms:profile")
-            if me.language:
-                # The next page is in the chosen language; the cookie keeps it after sign-out.
-                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, me.language, samesite="Lax")
-            messages.success(request, _("Profil enregistré."))
-            return response
-    context = {"form": form, "me": me, "teams": me.teams.order_by("name")}
-    return render(request, "firms/profile.html", context)
-
-
-@colleague_required
-@require_http_methods(["GET", "POST"])
-def api_tokens(request: HttpRequest, me: Colleague) -> HttpResponse:
-    form = TokenForm(request.POST or None)
-    new_secret = None
-    new_token = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            new_token, new_secret = services.create_api_token(
-                actor=me, name=form.cleaned_data["name"]
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            # The secret is shown in this very response, once; it is never stored.
-            form = TokenForm()
-    context = {
-        "form": form,
-        "tokens": PersonalAccessToken.objects.filter(colleague=me).order_by(
-            "revoked_at", "-created_at"
-        ),
-        "new_secret": new_secret,
-        "new_token": new_token,
-    }
-    response = render(request, "firms/api_tokens.html", context)
-    if new_secret:
-        response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@colleague_required
-@require_POST
-def api_token_revoke(request: HttpRequest, me: Colleague, pk: int) -> HttpResponse:
-    token = get_object_or_404(PersonalAccessToken, pk=pk, colleague=me)
-    try:
-        services.revoke_api_token(actor=me, token=token)
-    except ValidationError as error:
-        messages.error(request, _refusal(error))
-    else:
-        messages.success(request, _("Jeton « %(name)s » révoqué.") % {"name": token.name})
-    return redirect("firms:api_tokens")

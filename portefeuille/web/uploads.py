@@ -51,7 +51,8 @@ def max_file_bytes() -> int:
 
 
 def _is_multipart(request: HttpRequest) -> bool:
-    return request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/")
+    content_type: str = request.META.get("CONTENT_TYPE", "")
+    return content_type.lower().startswith("multipart/")
 
 
 def _avatar_bytes() -> int:

@@ -2,7 +2,7 @@
 per noun: `team` (owner, manager, roles, members, privacy, and the all-or-nothing
 `change_client_team`), `grants`, `portfolios`, `owners` (the roster); `checks` holds what
 they share. The client record itself (creating, changing its details, deleting) is written
-by contacts/services.py. Callers import from here.
+by contacts/services/. Callers import from here.
 
 Each function checks the actor's permission itself (access/guards.py, docs/access-rules.md),
 validates, writes in one transaction and records a history event per change in that same

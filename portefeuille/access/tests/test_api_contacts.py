@@ -1,5 +1,7 @@
 """/api/v1/contacts: what each colleague sees of a client, and who may change it."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -50,8 +52,8 @@ def limited(admin: Colleague) -> Colleague:
     return ColleagueFactory.create(firm=admin.firm, scope=Colleague.Scope.LIMITED)
 
 
-def all_items(client: Client, headers: dict, query: str = "") -> list[dict]:
-    items: list[dict] = []
+def all_items(client: Client, headers: dict[str, str], query: str = "") -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
     cursor = None
     while True:
         url = f"{URL}?limit=2{query}" + (f"&cursor={cursor}" if cursor else "")

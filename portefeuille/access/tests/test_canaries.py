@@ -41,6 +41,7 @@ from portefeuille.contacts import queries as contact_queries
 from portefeuille.contacts import views_details as contact_views
 from portefeuille.contacts import views_timeline as timeline_views
 from portefeuille.firms import views as firm_views
+from portefeuille.firms import views_settings as firm_settings_views
 
 from . import canary_world as cw
 from . import figures, openapi_examples
@@ -182,13 +183,13 @@ WEB: dict[str, Web] = {
     "firms:firm_settings": Web(methods=BOTH),
     "firms:role_slots": Web(methods=BOTH),
     "firms:settings_list_create": Web(
-        methods=BOTH, slugs={"kind": tuple(firm_views.SETTINGS_LISTS)}, htmx_post=True
+        methods=BOTH, slugs={"kind": tuple(firm_settings_views.SETTINGS_LISTS)}, htmx_post=True
     ),
     "firms:settings_list_action": Web(
         methods=BOTH,
         htmx_post=True,
         ids={"pk": SETTINGS},
-        slugs={"kind": tuple(firm_views.SETTINGS_LISTS), "action": SETTINGS_ACTIONS},
+        slugs={"kind": tuple(firm_settings_views.SETTINGS_LISTS), "action": SETTINGS_ACTIONS},
     ),
     "firms:profile": Web(methods=BOTH),
     "firms:api_tokens": Web(methods=BOTH),
@@ -607,7 +608,8 @@ def url_patterns() -> list[Pattern]:
 def openapi() -> dict[str, Any]:
     from portefeuille.api.api import api
 
-    return api.get_openapi_schema()
+    document: dict[str, Any] = api.get_openapi_schema()
+    return document
 
 
 def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, str, dict[str, Any]]]:

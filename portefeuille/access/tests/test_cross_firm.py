@@ -320,7 +320,7 @@ class Sweep:
         *,
         api: bool,
         body: object = None,
-        query: dict | None = None,
+        query: dict[str, object] | None = None,
         follow: bool = False,
     ) -> Any:
         self.requests += 1
@@ -337,8 +337,8 @@ class Sweep:
         self,
         what: str,
         method: str,
-        theirs: tuple[str, object, dict | None],
-        unknown: tuple[str, object, dict | None],
+        theirs: tuple[str, object, dict[str, object] | None],
+        unknown: tuple[str, object, dict[str, object] | None],
         *,
         api: bool,
         refusal_required: bool = True,

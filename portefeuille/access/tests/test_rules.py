@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
+from pytest_django import DjangoAssertNumQueries, Settings
 
 from portefeuille.access import rules
 from portefeuille.access.models import ClientMember, OwnerEntry
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
+def _fast_passwords(settings: Settings) -> None:
     # The cast signs in nowhere here; hashing 15 passwords with PBKDF2 per test is waste.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -185,7 +186,9 @@ def test_annotate_level_follows_the_matrix(world: World, who: str) -> None:
 
 
 @pytest.mark.parametrize("who", ["louis", "lea", "fanny", "olivier", "alice", "ines"])
-def test_visible_clients_is_one_query(world: World, who: str, django_assert_num_queries) -> None:
+def test_visible_clients_is_one_query(
+    world: World, who: str, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
     colleague = world.people[who]
     # One statement, or none at all for an inactive colleague (an empty queryset).
     expected = 1 if colleague.is_active else 0

@@ -4,5 +4,5 @@ from portefeuille.api.testing import fast_password_hashing, fresh_rate_limits  #
 
 
 @pytest.fixture(autouse=True)
-def _api_test_setup(fast_password_hashing, fresh_rate_limits) -> None:  # noqa: F811
+def _api_test_setup(fast_password_hashing: None, fresh_rate_limits: None) -> None:  # noqa: F811
     """Fast password hashing, and sign-in rate limits that never leak between tests."""

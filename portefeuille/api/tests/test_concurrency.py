@@ -11,23 +11,23 @@ from portefeuille.api.concurrency import (
 
 
 @pytest.mark.parametrize("if_match", [None, "", '"7"', 'W/"7"', '"3", "7"', "*", "7"])
-def test_matching_or_absent_if_match_lets_the_write_through(if_match) -> None:
+def test_matching_or_absent_if_match_lets_the_write_through(if_match: str | None) -> None:
     check_if_match(if_match, 7)
 
 
 @pytest.mark.parametrize("if_match", ['"6"', 'W/"8"', '"70"', '"3", "6"', "garbage"])
-def test_another_version_in_if_match_is_a_stale_write(if_match) -> None:
+def test_another_version_in_if_match_is_a_stale_write(if_match: str) -> None:
     with pytest.raises(StaleWrite):
         check_if_match(if_match, 7)
 
 
 @pytest.mark.parametrize("if_match", [None, "", "*", '"3", *'])
-def test_no_if_match_asks_the_service_for_no_check(if_match) -> None:
+def test_no_if_match_asks_the_service_for_no_check(if_match: str | None) -> None:
     assert expected_version(if_match, 7) is None
 
 
 @pytest.mark.parametrize("if_match", ['"7"', 'W/"7"', '"3", "7"', "7"])
-def test_an_if_match_naming_the_version_read_expects_it(if_match) -> None:
+def test_an_if_match_naming_the_version_read_expects_it(if_match: str) -> None:
     # The service compares it under its lock: a write in between is still refused.
     assert expected_version(if_match, 7) == 7
 
@@ -37,7 +37,7 @@ def test_an_if_match_naming_the_version_read_expects_it(if_match) -> None:
     [('"6"', 6), ('W/"8"', 8), ('"70"', 70), ('"3", "6"', 3), ("garbage", -1), ('"²"', -1)],
 )
 def test_an_if_match_naming_another_version_expects_one_the_service_refuses(
-    if_match, expected
+    if_match: str, expected: int
 ) -> None:
     assert expected_version(if_match, 7) == expected
 

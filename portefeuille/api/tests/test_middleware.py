@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from portefeuille.api.middleware import ProblemDetailsMiddleware
 
 
-def answer_with(response: HttpResponse):
+def answer_with(response: HttpResponse) -> ProblemDetailsMiddleware:
     def get_response(request: HttpRequest) -> HttpResponse:
         return response
 
@@ -24,11 +24,12 @@ def api_request(rf: RequestFactory) -> HttpRequest:
     return request
 
 
-def test_a_server_error_page_becomes_a_problem_without_internals(api_request) -> None:
+def test_a_server_error_page_becomes_a_problem_without_internals(api_request: HttpRequest) -> None:
     crash = HttpResponseServerError("<h1>Traceback: secret internals</h1>")
 
     response = answer_with(crash)(api_request)
 
+    assert isinstance(response, HttpResponse)
     assert response.status_code == 500
     assert response["Content-Type"].startswith("application/problem+json")
     body = json.loads(response.content)
@@ -44,7 +45,7 @@ def test_answers_outside_the_api_are_left_alone(rf: RequestFactory) -> None:
     assert answer_with(page)(request) is page
 
 
-def test_problem_details_from_operations_are_left_alone(api_request) -> None:
+def test_problem_details_from_operations_are_left_alone(api_request: HttpRequest) -> None:
     problem = HttpResponse("{}", status=404, content_type="application/problem+json")
 
     assert answer_with(problem)(api_request) is problem

@@ -1,6 +1,8 @@
 """The OpenAPI document and the docs page: complete error declarations, nothing from a CDN."""
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -11,13 +13,14 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-def document(client: Client) -> dict:
+def document(client: Client) -> dict[str, Any]:
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
-    return response.json()
+    body: dict[str, Any] = response.json()
+    return body
 
 
-def operations(document: dict):
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     for path, methods in document["paths"].items():
         for method, operation in methods.items():
             yield f"{method.upper()} {path}", operation
@@ -45,14 +48,14 @@ def test_docs_page_scripts_and_styles_are_served_by_the_site(client: Client) -> 
         assert client.get(asset).status_code == 200, asset
 
 
-def test_every_error_answer_is_declared_as_problem_details(document: dict) -> None:
+def test_every_error_answer_is_declared_as_problem_details(document: dict[str, Any]) -> None:
     for name, operation in operations(document):
         for status, response in operation["responses"].items():
             if int(status) >= 400:
                 assert list(response["content"]) == [PROBLEM], (name, status)
 
 
-def test_operations_declare_the_errors_they_can_meet(document: dict) -> None:
+def test_operations_declare_the_errors_they_can_meet(document: dict[str, Any]) -> None:
     for name, operation in operations(document):
         declared = {int(status) for status in operation["responses"]}
         parameters = operation.get("parameters", [])
@@ -68,7 +71,7 @@ def test_operations_declare_the_errors_they_can_meet(document: dict) -> None:
             assert 412 in declared, name
 
 
-def test_validation_problem_schema_says_where_and_what(document: dict) -> None:
+def test_validation_problem_schema_says_where_and_what(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
 
     assert set(schemas["Problem"]["required"]) == {"type", "title", "status", "detail", "instance"}
@@ -76,7 +79,9 @@ def test_validation_problem_schema_says_where_and_what(document: dict) -> None:
     assert set(schemas["ProblemError"]["properties"]) == {"loc", "msg"}
 
 
-def test_token_and_session_are_the_documented_ways_to_authenticate(document: dict) -> None:
+def test_token_and_session_are_the_documented_ways_to_authenticate(
+    document: dict[str, Any],
+) -> None:
     schemes = document["components"]["securitySchemes"]
 
     assert schemes["BearerToken"] == {"type": "http", "scheme": "bearer"}

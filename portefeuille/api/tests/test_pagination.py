@@ -3,6 +3,7 @@
 import base64
 import datetime
 import json
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def firm_of_seven(client: Client):
+def firm_of_seven(client: Client) -> list[Colleague]:
     firm = FirmFactory.create()
     # Ties on the sort keys (same last and first names) must neither repeat nor skip rows.
     names = [("Martin", "Léa")] * 3 + [("Bernard", "Paul"), ("Petit", "Zoé")] * 2
@@ -38,7 +39,7 @@ def firm_of_seven(client: Client):
     return colleagues
 
 
-def walk(client: Client, url: str) -> tuple[list[dict], int]:
+def walk(client: Client, url: str) -> tuple[list[dict[str, Any]], int]:
     items, pages, cursor = [], 0, None
     while True:
         response = client.get(url + (f"&cursor={cursor}" if cursor else ""))
@@ -51,7 +52,9 @@ def walk(client: Client, url: str) -> tuple[list[dict], int]:
             return items, pages
 
 
-def test_pages_cover_every_row_once_in_name_order(client: Client, firm_of_seven) -> None:
+def test_pages_cover_every_row_once_in_name_order(
+    client: Client, firm_of_seven: list[Colleague]
+) -> None:
     items, pages = walk(client, "/api/v1/colleagues?limit=2")
 
     assert pages == 4
@@ -59,7 +62,7 @@ def test_pages_cover_every_row_once_in_name_order(client: Client, firm_of_seven)
     assert [item["id"] for item in items] == [c.pk for c in expected]
 
 
-def test_last_page_has_no_next_cursor(client: Client, firm_of_seven) -> None:
+def test_last_page_has_no_next_cursor(client: Client, firm_of_seven: list[Colleague]) -> None:
     body = client.get("/api/v1/colleagues?limit=7").json()
 
     assert len(body["items"]) == 7
@@ -79,7 +82,9 @@ def test_default_page_is_fifty_items(client: Client) -> None:
     assert body["next_cursor"]
 
 
-def test_a_page_costs_the_same_queries_however_deep(client: Client, firm_of_seven) -> None:
+def test_a_page_costs_the_same_queries_however_deep(
+    client: Client, firm_of_seven: list[Colleague]
+) -> None:
     first = client.get("/api/v1/colleagues?limit=2").json()
     with CaptureQueriesContext(connection) as on_first_page:
         client.get("/api/v1/colleagues?limit=2")
@@ -89,7 +94,7 @@ def test_a_page_costs_the_same_queries_however_deep(client: Client, firm_of_seve
     assert len(on_next_page) == len(on_first_page)
 
 
-def test_limit_above_two_hundred_is_refused(client: Client, firm_of_seven) -> None:
+def test_limit_above_two_hundred_is_refused(client: Client, firm_of_seven: list[Colleague]) -> None:
     body = assert_problem(client.get("/api/v1/colleagues?limit=201"), 422)
 
     assert body["errors"][0]["loc"] == ["query", "limit"]
@@ -107,7 +112,7 @@ def test_limit_above_two_hundred_is_refused(client: Client, firm_of_seven) -> No
     ],
 )
 def test_a_broken_or_forged_cursor_is_a_422_on_cursor(
-    client: Client, firm_of_seven, cursor
+    client: Client, firm_of_seven: list[Colleague], cursor: str
 ) -> None:
     body = assert_problem(client.get(f"/api/v1/colleagues?cursor={cursor}"), 422)
 

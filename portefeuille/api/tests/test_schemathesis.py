@@ -6,6 +6,7 @@ one the document declares.
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -56,7 +57,9 @@ def requests_keep_the_test_connection() -> Iterator[None]:
         signals.request_finished.connect(close_old_connections)
 
 
-def test_every_answer_conforms_to_the_openapi_document(requests_keep_the_test_connection) -> None:
+def test_every_answer_conforms_to_the_openapi_document(
+    requests_keep_the_test_connection: None,
+) -> None:
     admin = AdminFactory.create()
     for _i in range(3):
         team = TeamFactory.create(firm=admin.firm)
@@ -93,7 +96,7 @@ def test_every_answer_conforms_to_the_openapi_document(requests_keep_the_test_co
                 derandomize=True,
                 suppress_health_check=list(HealthCheck),
             )
-            def call(case) -> None:
+            def call(case: schemathesis.Case[Any]) -> None:
                 case.call_and_validate(
                     headers=admin_token(),
                     checks=CHECKS,

@@ -6,6 +6,7 @@ from django.test import Client
 
 from portefeuille.api.testing import assert_problem, fast_password_hashing, token_headers  # noqa: F401
 from portefeuille.audit.services import record_event
+from portefeuille.contacts.models import Contact
 from portefeuille.firms.models import Colleague, Privacy
 from portefeuille.testing.factories import AdminFactory, ClientFactory, ColleagueFactory
 
@@ -33,7 +34,7 @@ def summaries(client: Client, colleague: Colleague, query: str = "") -> list[str
 
 
 @pytest.fixture
-def history(admin: Colleague) -> dict:
+def history(admin: Colleague) -> dict[str, Contact]:
     firm = admin.firm
     public = ClientFactory.create(firm=firm, privacy=Privacy.PUBLIC)
     private = ClientFactory.create(firm=firm, privacy=Privacy.PRIVATE)
@@ -48,19 +49,19 @@ def history(admin: Colleague) -> dict:
 
 
 def test_admin_reads_every_event_of_the_firm_newest_first(
-    client: Client, admin: Colleague, history: dict
+    client: Client, admin: Colleague, history: dict[str, Contact]
 ) -> None:
     assert summaries(client, admin) == ["firm", "hidden", "private", "public"]
 
 
 def test_staff_reads_only_events_of_clients_seen_in_full(
-    client: Client, staff: Colleague, history: dict
+    client: Client, staff: Colleague, history: dict[str, Contact]
 ) -> None:
     assert summaries(client, staff) == ["public"]
 
 
 def test_filter_by_client_never_reveals_a_hidden_or_foreign_client(
-    client: Client, admin: Colleague, staff: Colleague, history: dict
+    client: Client, admin: Colleague, staff: Colleague, history: dict[str, Contact]
 ) -> None:
     assert summaries(client, staff, f"&client={history['hidden'].pk}") == []
     assert summaries(client, staff, f"&client={history['private'].pk}") == []

@@ -13,11 +13,13 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from pytest_django import DjangoAssertNumQueries
 
 from portefeuille.access import services as access
 from portefeuille.api.pagination import decode_cursor
@@ -70,7 +72,7 @@ def story() -> Story:
     return Story(ada, sam, orion, helene, paul, helene_card, paul_card)
 
 
-def api_events(reader: Colleague, client: Contact, language: str = "fr") -> list[dict]:
+def api_events(reader: Colleague, client: Contact, language: str = "fr") -> list[dict[str, Any]]:
     response = Client().get(
         f"/api/v1/audit-events?client={client.pk}&limit=200",
         headers=token_headers(reader, language=language),
@@ -181,7 +183,7 @@ def test_firm_history_shows_words_never_codes(story: Story) -> None:
 
 
 def test_one_query_names_every_other_contact_of_a_page(
-    story: Story, django_assert_max_num_queries
+    story: Story, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     for n in range(20):
         person = PersonFactory.create(firm=story.ada.firm, privacy=Privacy.PRIVATE)
@@ -192,7 +194,7 @@ def test_one_query_names_every_other_contact_of_a_page(
     assert len(shown) == 21  # every card but Hélène's
 
 
-def facts(events: list[dict]) -> list[int]:
+def facts(events: list[dict[str, Any]]) -> list[int]:
     """Every number in the events' parameters: where a contact's id would be."""
     return [n for event in events for n in _numbers([event["before"], event["after"]])]
 

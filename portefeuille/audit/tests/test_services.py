@@ -7,6 +7,7 @@ import decimal
 
 import pytest
 from django.utils.translation import gettext_lazy
+from pytest_django import Settings
 
 from portefeuille.audit.models import AuditEvent
 from portefeuille.audit.services import json_safe, record_event
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
+def _fast_passwords(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -76,7 +76,7 @@ def test_history_keyset_paging_visits_every_event_once(settings: object) -> None
             cursor = response.context["next_cursor"]
             if cursor is None:
                 break
-            params = {"before_at": cursor[0], "before": str(cursor[1])}
+            params = {"cursor": cursor}
     finally:
         views.EVENTS_PER_PAGE = original
     expected = list(
@@ -86,3 +86,32 @@ def test_history_keyset_paging_visits_every_event_once(settings: object) -> None
     )
     assert seen == expected
     assert len(seen) == len(created)
+
+
+def test_history_next_link_keeps_the_filters_and_a_garbled_cursor_shows_the_first_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from portefeuille.audit import views
+
+    monkeypatch.setattr(views, "EVENTS_PER_PAGE", 2)
+    admin = AdminFactory.create()
+    newest_first = [event(admin, "client.manager", minutes) for minutes in range(5)]
+    event(admin, "client.privacy", 0)
+    browser = browse(admin)
+    first = browser.get(reverse("audit:firm_history"), {"action": "client.manager"})
+    assert [e.pk for e in first.context["events"]] == [e.pk for e in newest_first[:2]]
+    assert first.context["is_continuation"] is False
+    more_url = first.context["more_url"]
+    assert "action=client.manager" in more_url
+    assert more_url in first.content.decode().replace("&amp;", "&")
+    second = browser.get(reverse("audit:firm_history") + more_url)
+    assert [e.pk for e in second.context["events"]] == [e.pk for e in newest_first[2:4]]
+    assert second.context["is_continuation"] is True
+    # Not base64, too few values, no values, values of the wrong types.
+    for garbled in ("not-a-cursor", "WyJ4Il0", "W10", "WyJ4IiwxXQ"):
+        answer = browser.get(
+            reverse("audit:firm_history"), {"action": "client.manager", "cursor": garbled}
+        )
+        assert answer.status_code == 200
+        assert [e.pk for e in answer.context["events"]] == [e.pk for e in newest_first[:2]]
+        assert answer.context["is_continuation"] is False

@@ -270,7 +270,8 @@ def test_primary_contact_shown_by_the_callers_level(
 def list_items(client: Client, headers: dict[str, str], query: str = "") -> list[dict[str, Any]]:
     response = client.get(f"{URL}?limit=200{query}", headers=headers)
     assert response.status_code == 200, response.content
-    return response.json()["items"]
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
 
 
 def test_list_rows_carry_details_only_in_full(

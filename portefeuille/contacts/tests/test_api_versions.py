@@ -4,6 +4,8 @@ PATCH /team is one all-or-nothing service call."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -17,6 +19,7 @@ from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.models import Colleague, Privacy, RoleSlot
 from portefeuille.testing.factories import AdminFactory, ClientFactory, ColleagueFactory
+from portefeuille.testing.responses import ClientResponse
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -33,7 +36,13 @@ def staff(admin: Colleague) -> Colleague:
     return ColleagueFactory.create(firm=admin.firm)
 
 
-def patch(client: Client, contact: Contact, body: dict, headers: dict, if_match: str | None):
+def patch(
+    client: Client,
+    contact: Contact,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    if_match: str | None,
+) -> ClientResponse:
     extra = {"If-Match": if_match} if if_match is not None else {}
     return client.patch(
         f"{URL}/{contact.pk}", body, content_type="application/json", headers={**headers, **extra}

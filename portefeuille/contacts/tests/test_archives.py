@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
+from pytest_django import Settings
 
 from portefeuille.api.testing import assert_problem, token_headers
 from portefeuille.contacts import documents, services, timeline
@@ -39,9 +40,10 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def media(settings: Settings, tmp_path: Path) -> Path:
+    media_root = tmp_path / "media"
+    settings.MEDIA_ROOT = media_root
+    return media_root
 
 
 @pytest.fixture(autouse=True)

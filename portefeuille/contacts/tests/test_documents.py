@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
+from pytest_django import Settings
 
 from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts import documents, views_timeline
@@ -25,9 +26,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def media(settings: Settings, tmp_path: Path) -> Path:
+    media_root = tmp_path / "media"
+    settings.MEDIA_ROOT = media_root
+    return media_root
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime
 import io
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
+from pytest_django import Settings
 
 from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts import timeline
@@ -25,9 +25,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def media(settings: Settings, tmp_path: Path) -> Path:
+    media_root = tmp_path / "media"
+    settings.MEDIA_ROOT = media_root
+    return media_root
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from portefeuille.contacts import queries
 from portefeuille.contacts.models import Contact
@@ -382,7 +383,11 @@ def _populate(firm: Firm, count: int) -> None:
 
 @pytest.mark.parametrize("who", ["staff", "admin"])
 def test_the_page_costs_the_same_number_of_queries_whatever_its_size(
-    firm: Firm, staff: Colleague, admin: Colleague, who: str, django_assert_num_queries
+    firm: Firm,
+    staff: Colleague,
+    admin: Colleague,
+    who: str,
+    django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     viewer = staff if who == "staff" else admin
     http = browse(viewer)
@@ -401,7 +406,10 @@ def test_the_page_costs_the_same_number_of_queries_whatever_its_size(
 
 
 def test_the_more_fragment_costs_a_constant_number_of_queries(
-    firm: Firm, staff: Colleague, django_assert_num_queries, monkeypatch: pytest.MonkeyPatch
+    firm: Firm,
+    staff: Colleague,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(queries, "PAGE_SIZE", 5)
     _populate(firm, 6)

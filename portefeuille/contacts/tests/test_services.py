@@ -848,7 +848,7 @@ def test_avatar_refuses_a_program_renamed_png(sophie: Colleague, media: Any) -> 
 
 
 def test_avatar_refuses_a_heavy_file(sophie: Colleague, media: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(services, "AVATAR_MAX_BYTES", 100)
+    monkeypatch.setattr(services.avatar, "AVATAR_MAX_BYTES", 100)
     person = f.PersonFactory.create(firm=sophie.firm)
     with pytest.raises(ValidationError) as error:
         services.set_avatar(

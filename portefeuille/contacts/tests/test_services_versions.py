@@ -1,4 +1,4 @@
-"""contacts/services.py: privacy as part of update_contact, and the expected version that
+"""contacts/services/: privacy as part of update_contact, and the expected version that
 update_contact and delete_client refuse when stale (the API's If-Match ends there)."""
 
 from __future__ import annotations

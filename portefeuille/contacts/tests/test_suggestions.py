@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pytest_django import DjangoAssertNumQueries
+from rapidfuzz import process
 
 from portefeuille.contacts import suggestions
 from portefeuille.contacts.suggestions import similar_contacts
@@ -119,19 +121,22 @@ def test_too_short_or_unrelated_input_suggests_nothing(sophie: Colleague) -> Non
 
 
 def test_scoring_is_bounded_by_the_candidate_limit(
-    sophie: Colleague, monkeypatch: Any, django_assert_max_num_queries: Any
+    sophie: Colleague,
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     monkeypatch.setattr(suggestions, "CANDIDATES", 5)
     for n in range(12):
         f.PersonFactory.create(firm=sophie.firm, first_name="Jean", last_name=f"Martin{n:02d}")
     seen: list[int] = []
-    original = suggestions.process.extract
+    original = process.extract
 
     def counting(query: str, choices: list[str], **kwargs: Any) -> Any:
         seen.append(len(choices))
         return original(query, choices, **kwargs)
 
-    monkeypatch.setattr(suggestions.process, "extract", counting)
+    # suggestions.py calls rapidfuzz.process.extract: patching the module counts its calls.
+    monkeypatch.setattr(process, "extract", counting)
     with django_assert_max_num_queries(2):
         found = similar_contacts(sophie, "jean martin", limit=20)
     assert seen == [5]

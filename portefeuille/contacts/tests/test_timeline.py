@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import Settings
 
 from portefeuille.api import pagination
 from portefeuille.audit.models import AuditEvent
@@ -36,9 +37,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def media(settings: Settings, tmp_path: Path) -> Path:
+    media_root = tmp_path / "media"
+    settings.MEDIA_ROOT = media_root
+    return media_root
 
 
 @pytest.fixture

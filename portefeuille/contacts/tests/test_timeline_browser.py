@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Dialog, Page, expect
+from pytest_django import Settings
 
 from portefeuille.contacts.models import Document
 from portefeuille.firms.models import Colleague
@@ -19,9 +20,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def media(settings: Settings, tmp_path: Path) -> Path:
+    media_root = tmp_path / "media"
+    settings.MEDIA_ROOT = media_root
+    return media_root
 
 
 def test_note_and_document_on_a_contact(

@@ -33,6 +33,7 @@ from portefeuille.testing.factories import (
     PersonFactory,
     PhoneNumberFactory,
 )
+from portefeuille.testing.responses import ClientResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +66,8 @@ def browse(colleague: Colleague) -> Client:
     return http
 
 
-def text(response: object) -> str:
-    return response.content.decode()  # type: ignore[attr-defined]
+def text(response: ClientResponse) -> str:
+    return response.content.decode()
 
 
 # --- the "+" menu and creating ---------------------------------------------------------

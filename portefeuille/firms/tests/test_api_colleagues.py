@@ -11,6 +11,7 @@ from portefeuille.api.testing import (  # noqa: F401
 )
 from portefeuille.firms.models import Colleague
 from portefeuille.testing.factories import AdminFactory, ColleagueFactory
+from portefeuille.testing.responses import ClientResponse
 
 pytestmark = [
     pytest.mark.django_db,
@@ -27,7 +28,7 @@ def admin() -> Colleague:
 
 
 @pytest.fixture
-def staff(admin) -> Colleague:
+def staff(admin: Colleague) -> Colleague:
     return ColleagueFactory.create(firm=admin.firm, first_name="Sam", last_name="Staff")
 
 
@@ -41,11 +42,17 @@ def as_(colleague: Colleague, language: str | None = None) -> dict[str, str]:
     return token_headers(colleague, language=language)
 
 
-def create(client: Client, actor: Colleague, **body):
+def create(client: Client, actor: Colleague, **body: object) -> ClientResponse:
     return client.post(URL, data=body, content_type="application/json", headers=as_(actor))
 
 
-def patch(client: Client, actor: Colleague, colleague: Colleague, headers=None, **body):
+def patch(
+    client: Client,
+    actor: Colleague,
+    colleague: Colleague,
+    headers: dict[str, str] | None = None,
+    **body: object,
+) -> ClientResponse:
     return client.patch(
         f"{URL}/{colleague.pk}",
         data=body,
@@ -55,7 +62,7 @@ def patch(client: Client, actor: Colleague, colleague: Colleague, headers=None, 
 
 
 def test_list_shows_active_colleagues_of_the_callers_firm_only(
-    client: Client, admin, staff, outsider
+    client: Client, admin: Colleague, staff: Colleague, outsider: Colleague
 ) -> None:
     gone = ColleagueFactory.create(firm=admin.firm, is_active=False)
 
@@ -66,7 +73,9 @@ def test_list_shows_active_colleagues_of_the_callers_firm_only(
     assert {c["id"] for c in everyone} == {admin.pk, staff.pk, gone.pk}
 
 
-def test_admin_creates_a_colleague_with_an_initial_password(client: Client, admin) -> None:
+def test_admin_creates_a_colleague_with_an_initial_password(
+    client: Client, admin: Colleague
+) -> None:
     response = create(
         client,
         admin,
@@ -91,7 +100,7 @@ def test_admin_creates_a_colleague_with_an_initial_password(client: Client, admi
     assert token.status_code == 201
 
 
-def test_admin_creates_a_colleague_with_an_invitation(client: Client, admin) -> None:
+def test_admin_creates_a_colleague_with_an_invitation(client: Client, admin: Colleague) -> None:
     response = create(client, admin, email="invite@example.com", send_invitation=True)
 
     assert response.status_code == 201, response.content
@@ -100,7 +109,9 @@ def test_admin_creates_a_colleague_with_an_invitation(client: Client, admin) -> 
     assert not created.has_usable_password()
 
 
-def test_duplicate_email_is_a_422_located_on_email(client: Client, admin, outsider) -> None:
+def test_duplicate_email_is_a_422_located_on_email(
+    client: Client, admin: Colleague, outsider: Colleague
+) -> None:
     response = create(client, admin, email=outsider.email.upper())
 
     body = assert_problem(response, 422)
@@ -112,7 +123,7 @@ def test_duplicate_email_is_a_422_located_on_email(client: Client, admin, outsid
     ]
 
 
-def test_duplicate_email_in_english(client: Client, admin, staff) -> None:
+def test_duplicate_email_in_english(client: Client, admin: Colleague, staff: Colleague) -> None:
     response = client.post(
         URL,
         data={"email": staff.email},
@@ -126,7 +137,9 @@ def test_duplicate_email_in_english(client: Client, admin, staff) -> None:
     assert body["errors"][0]["msg"] == "This e-mail address is already used by another colleague."
 
 
-def test_weak_initial_password_is_refused_and_nothing_created(client: Client, admin) -> None:
+def test_weak_initial_password_is_refused_and_nothing_created(
+    client: Client, admin: Colleague
+) -> None:
     response = create(client, admin, email="faible@example.com", password="123")
 
     body = assert_problem(response, 422)
@@ -143,7 +156,14 @@ def test_weak_initial_password_is_refused_and_nothing_created(client: Client, ad
         ("delete", "/{id}", None),
     ],
 )
-def test_staff_cannot_manage_colleagues(client: Client, staff, admin, method, suffix, body) -> None:
+def test_staff_cannot_manage_colleagues(
+    client: Client,
+    staff: Colleague,
+    admin: Colleague,
+    method: str,
+    suffix: str,
+    body: dict[str, str] | None,
+) -> None:
     url = URL + suffix.format(id=admin.pk)
 
     response = getattr(client, method)(
@@ -168,15 +188,21 @@ def test_staff_cannot_manage_colleagues(client: Client, staff, admin, method, su
     ],
 )
 def test_another_firms_colleague_is_exactly_like_an_unknown_one(
-    client: Client, admin, outsider, method, suffix, body
+    client: Client,
+    admin: Colleague,
+    outsider: Colleague,
+    method: str,
+    suffix: str,
+    body: dict[str, str] | None,
 ) -> None:
-    def call(pk: int):
-        return getattr(client, method)(
+    def call(pk: int) -> ClientResponse:
+        response: ClientResponse = getattr(client, method)(
             URL + suffix.format(id=pk),
             data=body,
             content_type="application/json",
             headers=as_(admin),
         )
+        return response
 
     foreign, unknown = call(outsider.pk), call(10**9)
 
@@ -187,7 +213,9 @@ def test_another_firms_colleague_is_exactly_like_an_unknown_one(
     assert outsider.first_name != "X"
 
 
-def test_admin_edits_a_colleague_and_gets_the_new_version(client: Client, admin, staff) -> None:
+def test_admin_edits_a_colleague_and_gets_the_new_version(
+    client: Client, admin: Colleague, staff: Colleague
+) -> None:
     loaded = client.get(f"{URL}/{staff.pk}", headers=as_(admin))
 
     response = patch(
@@ -200,7 +228,9 @@ def test_admin_edits_a_colleague_and_gets_the_new_version(client: Client, admin,
     assert response["ETag"] == f'"{response.json()["version"]}"'
 
 
-def test_a_stale_edit_is_refused_and_the_other_change_stays(client: Client, admin, staff) -> None:
+def test_a_stale_edit_is_refused_and_the_other_change_stays(
+    client: Client, admin: Colleague, staff: Colleague
+) -> None:
     etag = client.get(f"{URL}/{staff.pk}", headers=as_(admin))["ETag"]
     patch(client, admin, staff, headers={"If-Match": etag}, first_name="Première")
 
@@ -212,7 +242,7 @@ def test_a_stale_edit_is_refused_and_the_other_change_stays(client: Client, admi
     assert staff.first_name == "Première"
 
 
-def test_a_weakened_etag_still_matches(client: Client, admin, staff) -> None:
+def test_a_weakened_etag_still_matches(client: Client, admin: Colleague, staff: Colleague) -> None:
     etag = client.get(f"{URL}/{staff.pk}", headers=as_(admin))["ETag"]
 
     response = patch(client, admin, staff, headers={"If-Match": f"W/{etag}"}, first_name="Léo")
@@ -220,7 +250,7 @@ def test_a_weakened_etag_still_matches(client: Client, admin, staff) -> None:
     assert response.status_code == 200
 
 
-def test_an_invalid_edit_writes_nothing(client: Client, admin, staff) -> None:
+def test_an_invalid_edit_writes_nothing(client: Client, admin: Colleague, staff: Colleague) -> None:
     response = patch(client, admin, staff, first_name="Nouveau", email=admin.email)
 
     assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", "email"]
@@ -228,7 +258,7 @@ def test_an_invalid_edit_writes_nothing(client: Client, admin, staff) -> None:
     assert staff.first_name == "Sam"
 
 
-def test_the_last_admin_cannot_become_staff(client: Client, admin) -> None:
+def test_the_last_admin_cannot_become_staff(client: Client, admin: Colleague) -> None:
     response = patch(client, admin, admin, profile="staff")
 
     body = assert_problem(response, 422)
@@ -238,7 +268,7 @@ def test_the_last_admin_cannot_become_staff(client: Client, admin) -> None:
     assert admin.is_admin
 
 
-def test_an_admin_cannot_deactivate_themselves(client: Client, admin) -> None:
+def test_an_admin_cannot_deactivate_themselves(client: Client, admin: Colleague) -> None:
     response = client.post(f"{URL}/{admin.pk}/deactivate", headers=as_(admin))
 
     assert_problem(response, 422)
@@ -247,7 +277,7 @@ def test_an_admin_cannot_deactivate_themselves(client: Client, admin) -> None:
 
 
 def test_deactivating_stops_the_colleagues_token_and_reactivating_lets_them_back(
-    client: Client, admin, staff
+    client: Client, admin: Colleague, staff: Colleague
 ) -> None:
     staff_token = as_(staff)
 
@@ -260,14 +290,16 @@ def test_deactivating_stops_the_colleagues_token_and_reactivating_lets_them_back
     assert reactivated.json()["is_active"] is True
 
 
-def test_admin_deletes_a_colleague(client: Client, admin, staff) -> None:
+def test_admin_deletes_a_colleague(client: Client, admin: Colleague, staff: Colleague) -> None:
     response = client.delete(f"{URL}/{staff.pk}", headers=as_(admin))
 
     assert response.status_code == 204
     assert_problem(client.get(f"{URL}/{staff.pk}", headers=as_(admin)), 404)
 
 
-def test_an_unknown_field_in_an_edit_is_refused(client: Client, admin, staff) -> None:
+def test_an_unknown_field_in_an_edit_is_refused(
+    client: Client, admin: Colleague, staff: Colleague
+) -> None:
     response = patch(client, admin, staff, is_active=False)
 
     assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", "is_active"]

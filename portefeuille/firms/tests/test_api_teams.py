@@ -1,5 +1,7 @@
 """/api/v1/teams: admins manage teams and members; unknown members are named, nothing written."""
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -18,6 +20,7 @@ from portefeuille.testing.factories import (
     TeamFactory,
     TeamMembershipFactory,
 )
+from portefeuille.testing.responses import ClientResponse
 
 pytestmark = [
     pytest.mark.django_db,
@@ -33,28 +36,38 @@ def admin() -> Colleague:
 
 
 @pytest.fixture
-def staff(admin) -> Colleague:
+def staff(admin: Colleague) -> Colleague:
     return ColleagueFactory.create(firm=admin.firm)
 
 
 @pytest.fixture
-def team(admin, staff) -> Team:
+def team(admin: Colleague, staff: Colleague) -> Team:
     team = TeamFactory.create(firm=admin.firm, name="Audit")
     TeamMembershipFactory.create(team=team, colleague=staff)
     return team
 
 
-def send(client: Client, method: str, url: str, actor: Colleague, body=None, **headers):
-    return getattr(client, method)(
+def send(
+    client: Client,
+    method: str,
+    url: str,
+    actor: Colleague,
+    body: dict[str, Any] | None = None,
+    **headers: str,
+) -> ClientResponse:
+    response: ClientResponse = getattr(client, method)(
         url, data=body, content_type="application/json", headers={**token_headers(actor), **headers}
     )
+    return response
 
 
 def member_ids(team: Team) -> set[int]:
     return set(team.members.values_list("pk", flat=True))
 
 
-def test_admin_creates_a_team_with_members(client: Client, admin, staff) -> None:
+def test_admin_creates_a_team_with_members(
+    client: Client, admin: Colleague, staff: Colleague
+) -> None:
     response = send(client, "post", URL, admin, {"name": "Paie", "members": [staff.pk, admin.pk]})
 
     assert response.status_code == 201, response.content
@@ -64,7 +77,9 @@ def test_admin_creates_a_team_with_members(client: Client, admin, staff) -> None
     assert response["ETag"] == f'"{body["version"]}"'
 
 
-def test_everyone_lists_the_firms_teams_with_members(client: Client, staff, team) -> None:
+def test_everyone_lists_the_firms_teams_with_members(
+    client: Client, staff: Colleague, team: Team
+) -> None:
     TeamFactory.create(name="Another firm's team")
 
     body = send(client, "get", URL, staff).json()
@@ -74,7 +89,9 @@ def test_everyone_lists_the_firms_teams_with_members(client: Client, staff, team
     assert body["next_cursor"] is None
 
 
-def test_staff_cannot_create_rename_or_delete_teams(client: Client, staff, team) -> None:
+def test_staff_cannot_create_rename_or_delete_teams(
+    client: Client, staff: Colleague, team: Team
+) -> None:
     assert_problem(send(client, "post", URL, staff, {"name": "X"}), 403)
     assert_problem(send(client, "patch", f"{URL}/{team.pk}", staff, {"name": "X"}), 403)
     assert_problem(send(client, "put", f"{URL}/{team.pk}/members", staff, {"members": []}), 403)
@@ -84,7 +101,9 @@ def test_staff_cannot_create_rename_or_delete_teams(client: Client, staff, team)
     assert member_ids(team) == {staff.pk}
 
 
-def test_setting_members_replaces_them(client: Client, admin, staff, team) -> None:
+def test_setting_members_replaces_them(
+    client: Client, admin: Colleague, staff: Colleague, team: Team
+) -> None:
     newcomer = ColleagueFactory.create(firm=admin.firm)
 
     response = send(client, "put", f"{URL}/{team.pk}/members", admin, {"members": [newcomer.pk]})
@@ -94,7 +113,7 @@ def test_setting_members_replaces_them(client: Client, admin, staff, team) -> No
 
 
 def test_an_unknown_member_id_is_named_and_nothing_changes(
-    client: Client, admin, staff, team
+    client: Client, admin: Colleague, staff: Colleague, team: Team
 ) -> None:
     newcomer = ColleagueFactory.create(firm=admin.firm)
 
@@ -107,7 +126,9 @@ def test_an_unknown_member_id_is_named_and_nothing_changes(
     assert member_ids(team) == {staff.pk}
 
 
-def test_a_colleague_of_another_firm_is_an_unknown_member(client: Client, admin, team) -> None:
+def test_a_colleague_of_another_firm_is_an_unknown_member(
+    client: Client, admin: Colleague, team: Team
+) -> None:
     outsider = ColleagueFactory.create()
 
     response = send(
@@ -124,20 +145,24 @@ def test_a_colleague_of_another_firm_is_an_unknown_member(client: Client, admin,
     assert outsider.pk not in member_ids(team)
 
 
-def test_creating_with_an_unknown_member_creates_nothing(client: Client, admin) -> None:
+def test_creating_with_an_unknown_member_creates_nothing(client: Client, admin: Colleague) -> None:
     response = send(client, "post", URL, admin, {"name": "Fantôme", "members": [123456]})
 
     assert_problem(response, 422)
     assert not Team.objects.filter(name="Fantôme").exists()
 
 
-def test_duplicate_team_name_is_located_on_name(client: Client, admin, team) -> None:
+def test_duplicate_team_name_is_located_on_name(
+    client: Client, admin: Colleague, team: Team
+) -> None:
     response = send(client, "post", URL, admin, {"name": "audit"})
 
     assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", "name"]
 
 
-def test_rename_with_a_stale_version_is_refused(client: Client, admin, team) -> None:
+def test_rename_with_a_stale_version_is_refused(
+    client: Client, admin: Colleague, team: Team
+) -> None:
     etag = send(client, "get", f"{URL}/{team.pk}", admin)["ETag"]
     renamed = send(
         client, "patch", f"{URL}/{team.pk}", admin, {"name": "Révision"}, **{"If-Match": etag}
@@ -154,7 +179,7 @@ def test_rename_with_a_stale_version_is_refused(client: Client, admin, team) -> 
 
 
 def test_a_membership_change_makes_an_earlier_version_stale(
-    client: Client, admin, staff, team
+    client: Client, admin: Colleague, staff: Colleague, team: Team
 ) -> None:
     etag = send(client, "get", f"{URL}/{team.pk}", admin)["ETag"]
     send(client, "put", f"{URL}/{team.pk}/members", admin, {"members": [admin.pk]})
@@ -164,7 +189,7 @@ def test_a_membership_change_makes_an_earlier_version_stale(
     assert_problem(stale, 412)
 
 
-def test_admin_deletes_a_team(client: Client, admin, team) -> None:
+def test_admin_deletes_a_team(client: Client, admin: Colleague, team: Team) -> None:
     assert send(client, "delete", f"{URL}/{team.pk}", admin).status_code == 204
     assert not Team.objects.filter(pk=team.pk).exists()
 
@@ -179,7 +204,7 @@ def test_admin_deletes_a_team(client: Client, admin, team) -> None:
     ],
 )
 def test_another_firms_team_is_exactly_like_an_unknown_one(
-    client: Client, admin, method, suffix, body
+    client: Client, admin: Colleague, method: str, suffix: str, body: dict[str, Any] | None
 ) -> None:
     foreign_team = TeamFactory.create(name="Leur équipe")
 
@@ -194,7 +219,9 @@ def test_another_firms_team_is_exactly_like_an_unknown_one(
     assert foreign_team.name == "Leur équipe"
 
 
-def test_listing_teams_costs_the_same_queries_for_more_teams(client: Client, admin) -> None:
+def test_listing_teams_costs_the_same_queries_for_more_teams(
+    client: Client, admin: Colleague
+) -> None:
     headers = token_headers(admin)
     client.get("/api/v1/me", headers=headers)  # the token's first use is recorded once
 

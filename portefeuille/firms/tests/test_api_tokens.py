@@ -20,6 +20,7 @@ from portefeuille.api.testing import (  # noqa: F401
 )
 from portefeuille.firms.models import Colleague, PersonalAccessToken
 from portefeuille.testing.factories import PASSWORD, ColleagueFactory
+from portefeuille.testing.responses import ClientResponse
 
 pytestmark = [
     pytest.mark.django_db,
@@ -29,7 +30,7 @@ pytestmark = [
 URL = "/api/v1/auth/token"
 
 
-def ask_token(client: Client, **body: str):
+def ask_token(client: Client, **body: str) -> ClientResponse:
     return client.post(URL, data=body, content_type="application/json")
 
 
@@ -38,7 +39,7 @@ def colleague() -> Colleague:
     return ColleagueFactory.create(email="lea.martin@example.com")
 
 
-def test_right_credentials_give_a_token_that_works(client: Client, colleague) -> None:
+def test_right_credentials_give_a_token_that_works(client: Client, colleague: Colleague) -> None:
     response = ask_token(client, email="Lea.Martin@example.com", password=PASSWORD, name="Script")
 
     assert response.status_code == 201, response.content
@@ -49,13 +50,17 @@ def test_right_credentials_give_a_token_that_works(client: Client, colleague) ->
     assert me.json()["id"] == colleague.pk
 
 
-def test_a_token_without_a_name_is_named_after_its_date(client: Client, colleague) -> None:
+def test_a_token_without_a_name_is_named_after_its_date(
+    client: Client, colleague: Colleague
+) -> None:
     body = ask_token(client, email=colleague.email, password=PASSWORD).json()
 
     assert body["name"].startswith("Jeton du ")
 
 
-def test_wrong_password_and_unknown_email_answer_the_same_401(client: Client, colleague) -> None:
+def test_wrong_password_and_unknown_email_answer_the_same_401(
+    client: Client, colleague: Colleague
+) -> None:
     wrong_password = assert_problem(ask_token(client, email=colleague.email, password="nope"), 401)
     unknown = assert_problem(ask_token(client, email="nobody@example.com", password="nope"), 401)
 
@@ -65,7 +70,7 @@ def test_wrong_password_and_unknown_email_answer_the_same_401(client: Client, co
     assert not PersonalAccessToken.objects.exists()
 
 
-def test_wrong_credentials_in_english(client: Client, colleague) -> None:
+def test_wrong_credentials_in_english(client: Client, colleague: Colleague) -> None:
     response = client.post(
         URL,
         data={"email": colleague.email, "password": "nope"},
@@ -76,7 +81,7 @@ def test_wrong_credentials_in_english(client: Client, colleague) -> None:
     assert assert_problem(response, 401)["detail"] == "Incorrect e-mail address or password."
 
 
-def test_a_deactivated_colleague_gets_no_token(client: Client, colleague) -> None:
+def test_a_deactivated_colleague_gets_no_token(client: Client, colleague: Colleague) -> None:
     Colleague.objects.filter(pk=colleague.pk).update(is_active=False)
 
     assert_problem(ask_token(client, email=colleague.email, password=PASSWORD), 401)
@@ -84,7 +89,7 @@ def test_a_deactivated_colleague_gets_no_token(client: Client, colleague) -> Non
 
 
 def test_repeated_failures_are_refused_even_with_the_right_password(
-    client: Client, colleague
+    client: Client, colleague: Colleague
 ) -> None:
     for _attempt in range(5):
         assert_problem(ask_token(client, email=colleague.email, password="guess"), 401)
@@ -95,7 +100,9 @@ def test_repeated_failures_are_refused_even_with_the_right_password(
     assert not PersonalAccessToken.objects.exists()
 
 
-def test_successes_do_not_use_up_the_failure_allowance(client: Client, colleague) -> None:
+def test_successes_do_not_use_up_the_failure_allowance(
+    client: Client, colleague: Colleague
+) -> None:
     for _attempt in range(8):
         assert ask_token(client, email=colleague.email, password=PASSWORD).status_code == 201
 
@@ -105,14 +112,14 @@ def current_code(secret: str) -> str:
 
 
 @pytest.fixture
-def totp_secret(colleague) -> str:
+def totp_secret(colleague: Colleague) -> str:
     secret = generate_totp_secret()
     TOTP.activate(colleague, secret)
     return secret
 
 
 def test_with_two_factor_on_the_password_alone_is_not_enough(
-    client: Client, colleague, totp_secret
+    client: Client, colleague: Colleague, totp_secret: str
 ) -> None:
     body = assert_problem(ask_token(client, email=colleague.email, password=PASSWORD), 401)
 
@@ -120,14 +127,16 @@ def test_with_two_factor_on_the_password_alone_is_not_enough(
     assert "otp" in body["detail"]
 
 
-def test_with_two_factor_a_wrong_code_is_refused(client: Client, colleague, totp_secret) -> None:
+def test_with_two_factor_a_wrong_code_is_refused(
+    client: Client, colleague: Colleague, totp_secret: str
+) -> None:
     response = ask_token(client, email=colleague.email, password=PASSWORD, otp="000000")
 
     assert assert_problem(response, 401)["type"].endswith(":otp-invalid")
 
 
 def test_with_two_factor_the_current_code_gives_a_token(
-    client: Client, colleague, totp_secret
+    client: Client, colleague: Colleague, totp_secret: str
 ) -> None:
     response = ask_token(
         client, email=colleague.email, password=PASSWORD, otp=current_code(totp_secret)
@@ -137,7 +146,7 @@ def test_with_two_factor_the_current_code_gives_a_token(
 
 
 def test_with_two_factor_a_recovery_code_gives_a_token_once(
-    client: Client, colleague, totp_secret
+    client: Client, colleague: Colleague, totp_secret: str
 ) -> None:
     code = RecoveryCodes.activate(colleague).get_unused_codes()[0]
 
@@ -148,7 +157,9 @@ def test_with_two_factor_a_recovery_code_gives_a_token_once(
     assert_problem(again, 401)
 
 
-def test_repeated_wrong_codes_are_refused(client: Client, colleague, totp_secret) -> None:
+def test_repeated_wrong_codes_are_refused(
+    client: Client, colleague: Colleague, totp_secret: str
+) -> None:
     for _attempt in range(5):
         ask_token(client, email=colleague.email, password=PASSWORD, otp="000000")
 
@@ -159,7 +170,7 @@ def test_repeated_wrong_codes_are_refused(client: Client, colleague, totp_secret
     assert_problem(response, 429)
 
 
-def test_own_tokens_are_listed_without_their_secret(client: Client, colleague) -> None:
+def test_own_tokens_are_listed_without_their_secret(client: Client, colleague: Colleague) -> None:
     headers = token_headers(colleague)
     ask_token(client, email=colleague.email, password=PASSWORD, name="Second")
     token_headers(ColleagueFactory.create(firm=colleague.firm))  # someone else's
@@ -174,7 +185,7 @@ def test_own_tokens_are_listed_without_their_secret(client: Client, colleague) -
     assert headers["Authorization"].split()[1] not in response.content.decode()
 
 
-def test_revoking_an_own_token_stops_it(client: Client, colleague) -> None:
+def test_revoking_an_own_token_stops_it(client: Client, colleague: Colleague) -> None:
     headers = token_headers(colleague)
     token = colleague.api_tokens.get()
 
@@ -184,7 +195,9 @@ def test_revoking_an_own_token_stops_it(client: Client, colleague) -> None:
     assert_problem(client.get("/api/v1/me", headers=headers), 401)
 
 
-def test_someone_elses_token_cannot_be_revoked_and_looks_missing(client: Client, colleague) -> None:
+def test_someone_elses_token_cannot_be_revoked_and_looks_missing(
+    client: Client, colleague: Colleague
+) -> None:
     other = ColleagueFactory.create(firm=colleague.firm)
     token_headers(other)
     theirs = other.api_tokens.get()

@@ -16,11 +16,13 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
 )
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from portefeuille.firms import services
 from portefeuille.firms.models import Colleague
 from portefeuille.testing.factories import PASSWORD, AdminFactory, ColleagueFactory
+from portefeuille.testing.responses import ClientResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +35,12 @@ def fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
-def signed_in_as(client: Any) -> str | None:
-    return client.session.get("_auth_user_id")
+def signed_in_as(client: Client) -> str | None:
+    user_id: str | None = client.session.get("_auth_user_id")
+    return user_id
 
 
-def sign_in(client: Any, email: str, password: str = PASSWORD, **extra: Any) -> Any:
+def sign_in(client: Client, email: str, password: str = PASSWORD, **extra: Any) -> ClientResponse:
     return client.post(reverse("account_login"), {"login": email, "password": password}, **extra)
 
 
