@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "portefeuille.contacts",
     "portefeuille.access",
     "portefeuille.audit",
+    "portefeuille.notifications",
     "portefeuille.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",

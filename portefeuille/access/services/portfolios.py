@@ -15,6 +15,8 @@ from portefeuille.audit.services import audit_ref, new_event, record_event
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.guards import clean_text, field_error, require_admin, same_firm
 from portefeuille.firms.models import Colleague, Team
+from portefeuille.notifications import kinds as notification_kinds
+from portefeuille.notifications.services import holders, notify
 
 from .checks import (
     bulk_record,
@@ -186,6 +188,15 @@ def staff_portfolio(
         actor=actor,
         action="portfolio.staffed",
         after={"portfolio": audit_ref(locked), **holder},
+    )
+    # One notification naming the portfolio (not one per client): its name is read when
+    # the notification is read; the clients are a click away.
+    notify(
+        kind=notification_kinds.PORTFOLIO_STAFF_GIVEN,
+        recipients=holders(colleague, team),
+        client=None,
+        actor=actor,
+        params={"portfolio_id": locked.pk, "team_id": team.pk if team is not None else None},
     )
     return staff
 

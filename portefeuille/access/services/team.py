@@ -23,6 +23,8 @@ from portefeuille.audit.services import audit_ref, record_event
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.guards import UNSET, Unset, check_version, field_error, same_firm
 from portefeuille.firms.models import Colleague, Privacy, RoleSlot, Team
+from portefeuille.notifications import kinds as notification_kinds
+from portefeuille.notifications.services import holders, notify
 
 from .checks import (
     copy_back,
@@ -55,6 +57,13 @@ def set_owner(*, actor: Colleague, client: Contact, owner: OwnerEntry | None) ->
         before={"owner": audit_ref(previous)},
         after={"owner": audit_ref(owner)},
     )
+    if owner is not None and owner.colleague is not None:
+        notify(
+            kind=notification_kinds.OWNER_GIVEN,
+            recipients=[owner.colleague],
+            client=locked,
+            actor=actor,
+        )
     copy_back(client, locked, "owner_id")
     return locked
 
@@ -77,6 +86,10 @@ def set_manager(*, actor: Colleague, client: Contact, manager: Colleague | None)
         before={"manager": audit_ref(previous)},
         after={"manager": audit_ref(manager)},
     )
+    if manager is not None:
+        notify(
+            kind=notification_kinds.MANAGER_GIVEN, recipients=[manager], client=locked, actor=actor
+        )
     copy_back(client, locked, "manager_id")
     return locked
 
@@ -122,6 +135,14 @@ def set_role_holder(
         before={"role": {"slot": slot, "title": role_slot.title, "colleague": audit_ref(previous)}},
         after={"role": {"slot": slot, "title": role_slot.title, "colleague": audit_ref(colleague)}},
     )
+    if colleague is not None:
+        notify(
+            kind=notification_kinds.ROLE_GIVEN,
+            recipients=[colleague],
+            client=locked,
+            actor=actor,
+            params={"slot": slot},
+        )
     return result
 
 
@@ -152,6 +173,13 @@ def add_client_member(
         action="client.member_added",
         client=locked,
         after={"member": holder},
+    )
+    notify(
+        kind=notification_kinds.MEMBER_GIVEN,
+        recipients=holders(colleague, team),
+        client=locked,
+        actor=actor,
+        params={"team_id": team.pk} if team is not None else None,
     )
     return member
 

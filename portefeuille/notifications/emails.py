@@ -1,0 +1,88 @@
+"""The e-mail of one notification, written when the task runs (docs/notifications.md): for
+its recipient as they are now (active, of the firm, at their current level on the client),
+in their language, with links built from the site's public address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from portefeuille.access import rules
+from portefeuille.access.models import Portfolio
+from portefeuille.access.rules import Level
+from portefeuille.contacts.models import Contact
+from portefeuille.firms.models import Colleague
+
+from .kinds import KINDS, PORTFOLIO_STAFF_GIVEN
+from .models import Notification
+from .reading import show
+
+
+def notification_message(
+    *,
+    recipient_id: int,
+    kind: str,
+    client_id: int | None,
+    actor_id: int | None,
+    actor_name: str,
+    params: dict[str, Any],
+) -> EmailMessage | None:
+    """The e-mail, or None when it must not be sent any more: the recipient was deleted or
+    deactivated, the client was deleted or is hidden from them now, the portfolio it names
+    was deleted. The client is named at the recipient's level now (name only → no link
+    to its page)."""
+    recipient = (
+        Colleague.objects.select_related("firm").filter(pk=recipient_id, is_active=True).first()
+    )
+    if recipient is None or kind not in KINDS or not recipient.email:
+        return None
+    client: Contact | None = None
+    access = Level.NONE
+    if client_id is not None:
+        client = Contact.objects.filter(pk=client_id, firm_id=recipient.firm_id).first()
+        if client is None:
+            return None
+        # SECURITY: the level is read again now; hidden since → nothing is sent.
+        access = rules.level(recipient, client)
+        if access == Level.NONE:
+            return None
+    if kind == PORTFOLIO_STAFF_GIVEN:
+        portfolio_id = params.get("portfolio_id")
+        if not isinstance(portfolio_id, int) or not (
+            Portfolio.objects.filter(firm_id=recipient.firm_id, pk=portfolio_id).exists()
+        ):
+            return None
+    facts = Notification(
+        firm_id=recipient.firm_id,
+        recipient=recipient,
+        kind=kind,
+        client=client,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        params=params,
+        created_at=timezone.now(),
+    )
+    facts.client_level = int(access)  # type: ignore[attr-defined]
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        (shown,) = show(recipient, [facts])
+        context = {
+            "recipient": recipient,
+            "shown": shown,
+            "url": f"{settings.BASE_URL}{shown.url}" if shown.url else "",
+            "centre_url": f"{settings.BASE_URL}{reverse('notifications:centre')}",
+            "preferences_url": f"{settings.BASE_URL}{reverse('notifications:preferences')}",
+        }
+        subject = shown.text
+        body = render_to_string("notifications/email/notification_message.txt", context)
+    firm = recipient.firm
+    return EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        to=[recipient.email],
+        reply_to=[firm.general_email] if firm.general_email else None,
+    )

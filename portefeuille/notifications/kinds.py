@@ -1,0 +1,40 @@
+"""The kinds of notification (docs/notifications.md): each code, its label on the
+preferences page, and which parameters it carries. The sentence a reader sees is written at
+read time (notifications/reading.py), never stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    label: Promise
+    # Whether the notification is about one client (else about a portfolio or a batch).
+    about_client: bool
+
+
+OWNER_GIVEN = "client.owner_given"
+MANAGER_GIVEN = "client.manager_given"
+ROLE_GIVEN = "client.role_given"
+MEMBER_GIVEN = "client.member_given"
+PORTFOLIO_STAFF_GIVEN = "portfolio.staff_given"
+TRANSFERRED_TO = "clients.transferred_to"
+TRANSFERRED_FROM = "clients.transferred_from"
+
+KINDS: dict[str, Kind] = {
+    kind.code: kind
+    for kind in (
+        Kind(OWNER_GIVEN, _("Vous êtes désigné responsable d'un client"), True),
+        Kind(MANAGER_GIVEN, _("Vous êtes désigné gestionnaire d'un client"), True),
+        Kind(ROLE_GIVEN, _("Un rôle vous est confié sur un client"), True),
+        Kind(MEMBER_GIVEN, _("Vous êtes ajouté à l'équipe d'un client"), True),
+        Kind(PORTFOLIO_STAFF_GIVEN, _("Un portefeuille vous est confié"), False),
+        Kind(TRANSFERRED_TO, _("Des clients vous sont transférés"), False),
+        Kind(TRANSFERRED_FROM, _("Vos clients sont transférés à un autre responsable"), False),
+    )
+}

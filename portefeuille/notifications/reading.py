@@ -1,0 +1,289 @@
+"""A colleague's notifications as they may read them now (docs/notifications.md).
+
+A notification stores facts; its sentence is written here, when it is read, in the current
+language, naming its client at the reader's level on it at that moment: hidden now → the
+notification is left out of every list and count; name only → the name, without a link to a
+page the reader cannot open; full → the name and a link to the client.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.urls import reverse
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from portefeuille.access import rules
+from portefeuille.access.models import OwnerEntry, Portfolio
+from portefeuille.access.rules import Level
+from portefeuille.firms.models import Colleague, RoleSlot, Team
+
+from . import kinds as k
+from .models import Notification
+
+
+def readable(reader: Colleague) -> QuerySet[Notification]:
+    """The reader's own notifications they may still read: those about no client, and those
+    whose client they see now at least by name. One SQL statement when evaluated."""
+    if not reader.is_active:
+        return Notification.objects.none()
+    # SECURITY: the client's visibility is read now, through the access rules; a
+    # notification of a client hidden since is left out (of lists and of counts).
+    # Joined on the notification's own client: the rules are checked for those rows only.
+    return Notification.objects.filter(recipient_id=reader.pk, firm_id=reader.firm_id).filter(
+        Q(client__isnull=True) | rules._name_access_q(reader, prefix="client__")
+    )
+
+
+def unread_count(reader: Colleague) -> int:
+    """How many unread notifications the reader may still read (one query)."""
+    return readable(reader).filter(read_at__isnull=True).count()
+
+
+def with_level(reader: Colleague, queryset: QuerySet[Notification]) -> QuerySet[Notification]:
+    """Adds `client_level` (0: no client, 1: name only, 2: full) and the client's name."""
+    return queryset.select_related("client").annotate(
+        client_level=Case(
+            When(client__isnull=True, then=Value(int(Level.NONE))),
+            When(rules.full_access_q(reader, prefix="client__"), then=Value(int(Level.FULL))),
+            default=Value(int(Level.NAME)),
+            output_field=IntegerField(),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ShownNotification:
+    """A notification as its reader may read it now."""
+
+    id: int
+    kind: str
+    label: str
+    text: str
+    html: SafeString
+    created_at: datetime.datetime
+    read_at: datetime.datetime | None
+    actor_id: int | None
+    actor_name: str
+    client_id: int | None
+    client_name: str
+    # "full" or "name" (None: not about a client).
+    client_level: str | None
+    client_url: str | None
+    # Where the notification leads: the client in full, else a list of clients, else None.
+    url: str | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def unread(self) -> bool:
+        return self.read_at is None
+
+    @property
+    def client(self) -> dict[str, Any] | None:
+        """The client as the API shows it: id, name and the reader's level now."""
+        if self.client_id is None:
+            return None
+        return {"id": self.client_id, "name": self.client_name, "level": self.client_level}
+
+
+@dataclass
+class _Names:
+    """The names a batch of notifications mentions besides its client, read in one query
+    each, as they are now (a renamed portfolio or role shows its new name)."""
+
+    portfolios: dict[int, str]
+    teams: dict[int, str]
+    slots: dict[int, str]
+    owners: dict[int, str]
+
+
+def _ids(rows: Iterable[Mapping[str, Any]], *keys: str) -> set[int]:
+    found: set[int] = set()
+    for params in rows:
+        for key in keys:
+            value = params.get(key)
+            if isinstance(value, int) and not isinstance(value, bool):
+                found.add(value)
+    return found
+
+
+def _names(firm_id: int, batch: Sequence[Mapping[str, Any]]) -> _Names:
+    portfolio_ids = _ids(batch, "portfolio_id")
+    team_ids = _ids(batch, "team_id")
+    owner_ids = _ids(batch, "from_owner_id", "to_owner_id")
+    need_slots = any("slot" in params for params in batch)
+    owners: dict[int, str] = {}
+    if owner_ids:
+        for entry in OwnerEntry.objects.filter(firm_id=firm_id, pk__in=owner_ids).select_related(
+            "colleague"
+        ):
+            colleague = entry.colleague
+            owners[entry.pk] = colleague.full_name if colleague is not None else entry.name
+    return _Names(
+        portfolios=dict(
+            Portfolio.objects.filter(firm_id=firm_id, pk__in=portfolio_ids).values_list(
+                "pk", "name"
+            )
+        )
+        if portfolio_ids
+        else {},
+        teams=dict(Team.objects.filter(firm_id=firm_id, pk__in=team_ids).values_list("pk", "name"))
+        if team_ids
+        else {},
+        slots=dict(RoleSlot.objects.filter(firm_id=firm_id).values_list("number", "title"))
+        if need_slots
+        else {},
+        owners=owners,
+    )
+
+
+def _count(params: Mapping[str, Any]) -> int:
+    value = params.get("count")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _template(kind: str, params: Mapping[str, Any], names: _Names) -> tuple[str, dict[str, str]]:
+    """The sentence (with `%(client)s` where the client's name goes) and its other values."""
+    if kind == k.OWNER_GIVEN:
+        return _("Vous êtes désormais responsable client de %(client)s."), {}
+    if kind == k.MANAGER_GIVEN:
+        return _("Vous êtes désormais gestionnaire de %(client)s."), {}
+    if kind == k.ROLE_GIVEN:
+        slot = params.get("slot")
+        title = names.slots.get(slot, "") if isinstance(slot, int) else ""
+        if title:
+            return _("Vous tenez désormais le rôle « %(role)s » auprès de %(client)s."), {
+                "role": title
+            }
+        return _("Vous tenez désormais un rôle auprès de %(client)s."), {}
+    if kind == k.MEMBER_GIVEN:
+        team = names.teams.get(params.get("team_id") or 0)
+        if team:
+            return _(
+                "Votre équipe « %(team)s » fait désormais partie de l'équipe de %(client)s."
+            ), {"team": team}
+        return _("Vous faites désormais partie de l'équipe de %(client)s."), {}
+    if kind == k.PORTFOLIO_STAFF_GIVEN:
+        portfolio = names.portfolios.get(params.get("portfolio_id") or 0)
+        team = names.teams.get(params.get("team_id") or 0)
+        if portfolio is None:
+            return _("Un portefeuille, supprimé depuis, vous a été confié."), {}
+        if team:
+            return _("Le portefeuille « %(portfolio)s » est confié à votre équipe « %(team)s »."), {
+                "portfolio": portfolio,
+                "team": team,
+            }
+        return _("Le portefeuille « %(portfolio)s » vous est confié."), {"portfolio": portfolio}
+    if kind == k.TRANSFERRED_TO:
+        count = _count(params)
+        owner = names.owners.get(params.get("from_owner_id") or 0)
+        values = {"count": str(count)}
+        if owner:
+            values["owner"] = owner
+            return ngettext(
+                "%(count)s client de %(owner)s vous a été transféré.",
+                "%(count)s clients de %(owner)s vous ont été transférés.",
+                count,
+            ), values
+        return ngettext(
+            "%(count)s client vous a été transféré.",
+            "%(count)s clients vous ont été transférés.",
+            count,
+        ), values
+    if kind == k.TRANSFERRED_FROM:
+        count = _count(params)
+        owner = names.owners.get(params.get("to_owner_id") or 0)
+        values = {"count": str(count)}
+        if owner:
+            values["owner"] = owner
+            return ngettext(
+                "%(count)s de vos clients a été transféré à %(owner)s.",
+                "%(count)s de vos clients ont été transférés à %(owner)s.",
+                count,
+            ), values
+        return ngettext(
+            "%(count)s de vos clients a été transféré.",
+            "%(count)s de vos clients ont été transférés.",
+            count,
+        ), values
+    return _("Notification."), {}
+
+
+def _link(kind: str, params: Mapping[str, Any]) -> str | None:
+    """Where a notification about no single client leads: the clients it is about (the
+    list shows each at the reader's level)."""
+    base = reverse("contacts:list")
+    if kind == k.PORTFOLIO_STAFF_GIVEN and isinstance(params.get("portfolio_id"), int):
+        return f"{base}?portfolio={params['portfolio_id']}"
+    if kind in (k.TRANSFERRED_TO, k.TRANSFERRED_FROM) and isinstance(
+        params.get("to_owner_id"), int
+    ):
+        return f"{base}?owner={params['to_owner_id']}"
+    return None
+
+
+def label(kind: str) -> str:
+    found = k.KINDS.get(kind)
+    return str(found.label) if found is not None else kind
+
+
+def show(reader: Colleague, notifications: Iterable[Notification]) -> list[ShownNotification]:
+    """The notifications as `reader` may read them now, in their order, in the current
+    language. Pass rows of `with_level(reader, readable(reader))`; a row without its
+    `client_level` is read as name only, and a row whose client the reader does not see is
+    left out (a second door: the caller's queryset already leaves it out)."""
+    batch = list(notifications)
+    names = _names(reader.firm_id, [n.params or {} for n in batch])
+    shown: list[ShownNotification] = []
+    for notification in batch:
+        client = notification.client if notification.client_id is not None else None
+        level = Level(getattr(notification, "client_level", Level.NAME))
+        if client is not None and level == Level.NONE:
+            continue
+        params = notification.params or {}
+        template, values = _template(notification.kind, params, names)
+        client_name = client.display_name if client is not None else ""
+        client_url = (
+            reverse("contacts:detail", args=[client.pk])
+            if client is not None and level == Level.FULL
+            else None
+        )
+        text = template % {**values, "client": client_name}
+        escaped = {key: conditional_escape(value) for key, value in values.items()}
+        if client_url is not None:
+            escaped["client"] = format_html('<a href="{}">{}</a>', client_url, client_name)
+        else:
+            escaped["client"] = format_html("<strong>{}</strong>", client_name)
+        # The template is translated text: escaped, then the escaped values put in.
+        html = mark_safe(conditional_escape(template) % escaped)  # noqa: S308
+        shown.append(
+            ShownNotification(
+                id=notification.pk,
+                kind=notification.kind,
+                label=label(notification.kind),
+                text=text,
+                html=html,
+                created_at=notification.created_at,
+                read_at=notification.read_at,
+                actor_id=notification.actor_id,
+                actor_name=notification.actor_name,
+                client_id=client.pk if client is not None else None,
+                client_name=client_name,
+                client_level=None
+                if client is None
+                else ("full" if level == Level.FULL else "name"),
+                client_url=client_url,
+                url=client_url if client is not None else _link(notification.kind, params),
+            )
+        )
+    return shown
