@@ -57,6 +57,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.contacts_pages
 	$(BIN)/python -m bench.uploads
+	$(BIN)/python -m bench.transfers
 
 # Updates every app's English catalogue, then compiles it. The .mo files are committed.
 messages: $(BIN)/.installed

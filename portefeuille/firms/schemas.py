@@ -151,3 +151,56 @@ class TokenOut(Schema):
     prefix: str
     created_at: datetime
     last_used_at: datetime | None
+
+
+PrivacyValue = Literal["public", "private", "hidden"]
+
+
+class FirmSettingsOut(Schema):
+    """The firm's general settings (/firm/settings): readable by every colleague."""
+
+    name: str
+    general_email: str = Field(
+        description="The firm's general e-mail, the last resort of a client's communication "
+        "address."
+    )
+    default_privacy: PrivacyValue = Field(description="The privacy a new client starts with.")
+    ownership_enabled: bool = Field(
+        description="Whether clients have owners (the owner roster, /owners). Off, owners are "
+        "hidden everywhere but kept."
+    )
+    owner_required: bool = Field(description="Whether a new client must be given an owner.")
+    version: str
+
+
+class FirmSettingsUpdate(InputSchema):
+    """Only the fields sent change. `owner_required` needs `ownership_enabled`."""
+
+    name: str | None = None
+    general_email: str | None = Field(None, description='"" clears it.')
+    default_privacy: PrivacyValue | None = None
+    ownership_enabled: bool | None = None
+    owner_required: bool | None = None
+
+
+class RoleSlotOut(Schema):
+    number: int
+    title: str = Field(description='"": the slot is untitled, so shown nowhere.')
+
+
+class RoleSlotsOut(Schema):
+    """The firm's 10 custom role slots of the client team, by number."""
+
+    slots: list[RoleSlotOut]
+    version: str
+
+
+class RoleSlotIn(InputSchema):
+    number: int = Field(ge=1, le=10)
+    title: str = Field(description='"" hides the slot.')
+
+
+class RoleSlotsIn(InputSchema):
+    """The titles to set; slots left out keep theirs."""
+
+    slots: list[RoleSlotIn]

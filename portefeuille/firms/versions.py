@@ -1,13 +1,15 @@
-"""The version of a colleague and of a team, as their ETag and `version` field show it:
-a hash of what the API represents (portefeuille/api/concurrency.py explains the versions).
-The API shows it; the services check the version a caller expects against it, under the
-row lock."""
+"""The version of a colleague, a team, the firm settings and the role slot titles, as their
+ETag and `version` field show it: a hash of what the API represents
+(portefeuille/api/concurrency.py explains the versions). The API shows it; the services
+check the version a caller expects against it, under the row lock."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from portefeuille.api.concurrency import representation_version
 
-from .models import Colleague, Team
+from .models import Colleague, Firm, RoleSlot, Team
 
 # What a colleague's version covers: every field of its representation.
 COLLEAGUE_VERSIONED_FIELDS = (
@@ -19,6 +21,25 @@ COLLEAGUE_VERSIONED_FIELDS = (
     "is_active",
     "language",
 )
+
+
+# What the firm settings' version covers: every field of /firm/settings.
+FIRM_SETTINGS_FIELDS = (
+    "name",
+    "general_email",
+    "default_privacy",
+    "ownership_enabled",
+    "owner_required",
+)
+
+
+def firm_settings_version(firm: Firm) -> str:
+    return representation_version({field: getattr(firm, field) for field in FIRM_SETTINGS_FIELDS})
+
+
+def role_slots_version(slots: Iterable[RoleSlot]) -> str:
+    """The titles of the firm's role slots, by number (/firm/role-slots)."""
+    return representation_version({str(slot.number): slot.title for slot in slots})
 
 
 def colleague_version(colleague: Colleague) -> str:

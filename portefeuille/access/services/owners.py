@@ -9,12 +9,22 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portefeuille.access.models import OwnerEntry
 from portefeuille.audit.services import audit_ref, new_event, record_event
 from portefeuille.contacts.models import Contact, normalise_for_search
-from portefeuille.firms.guards import clean_text, field_error, require_admin, same_firm
+from portefeuille.firms.guards import (
+    UNSET,
+    Unset,
+    clean_text,
+    field_error,
+    require_admin,
+    same_firm,
+)
 from portefeuille.firms.models import Colleague, Firm
+from portefeuille.notifications.kinds import TRANSFERRED_FROM, TRANSFERRED_TO
+from portefeuille.notifications.services import notify
 
 from .checks import bulk_record, require_active_colleague, update_clients
 
@@ -147,6 +157,28 @@ def _locked_clients(actor: Colleague, **where: Any) -> list[Contact]:
     )
 
 
+def _notify_transfer(actor: Colleague, source: OwnerEntry, target: OwnerEntry, count: int) -> None:
+    """One notification to each side of a transfer (a manual owner has nobody to tell)."""
+    if not count:
+        return
+    params = {
+        "count": count,
+        "from_owner_id": source.pk,
+        "from_colleague_id": source.colleague_id,
+        "to_owner_id": target.pk,
+        "to_colleague_id": target.colleague_id,
+    }
+    for kind, entry in ((TRANSFERRED_TO, target), (TRANSFERRED_FROM, source)):
+        if entry.colleague_id is not None:
+            notify(
+                kind=kind,
+                recipients=[entry.colleague],  # type: ignore[list-item]
+                client=None,
+                actor=actor,
+                params=params,
+            )
+
+
 @transaction.atomic
 def transfer_clients(*, actor: Colleague, from_owner: OwnerEntry, to_owner: OwnerEntry) -> int:
     """Gives every client of one owner to another, in one transaction. Returns the count."""
@@ -155,6 +187,7 @@ def transfer_clients(*, actor: Colleague, from_owner: OwnerEntry, to_owner: Owne
     _check_target_owner(actor, from_owner, to_owner, "to_owner")
     clients = _locked_clients(actor, owner_id=from_owner.pk)
     count = _reassign_owner(actor, clients, from_owner, to_owner)
+    _notify_transfer(actor, from_owner, to_owner, count)
     record_event(
         actor=actor,
         action="roster.clients_transferred",
@@ -166,16 +199,36 @@ def transfer_clients(*, actor: Colleague, from_owner: OwnerEntry, to_owner: Owne
 
 @transaction.atomic
 def remove_roster_owner(
-    *, actor: Colleague, entry: OwnerEntry, transfer_to: OwnerEntry | None
+    *, actor: Colleague, entry: OwnerEntry, transfer_to: OwnerEntry | Unset | None = UNSET
 ) -> int:
     """Removes an owner from the roster; their clients go to `transfer_to`, or become
-    unowned when it is None. Returns the number of clients concerned."""
+    unowned when it is None. Returns the number of clients concerned.
+
+    Left out (UNSET), the removal of an owner who has clients is refused (code
+    "choice_needed", naming how many): the caller must say where they go, or say None."""
     require_admin(actor)
     same_firm(actor, entry)
-    if transfer_to is not None:
+    if isinstance(transfer_to, OwnerEntry):
         _check_target_owner(actor, entry, transfer_to, "transfer_to")
     clients = _locked_clients(actor, owner_id=entry.pk)
+    if isinstance(transfer_to, Unset):
+        if clients:
+            raise field_error(
+                "transfer_to",
+                ngettext(
+                    "%(name)s est responsable d'%(count)s client : choisissez le responsable "
+                    "qui le reçoit, ou de ne pas le transférer.",
+                    "%(name)s est responsable de %(count)s clients : choisissez le responsable "
+                    "qui les reçoit, ou de ne pas les transférer.",
+                    len(clients),
+                )
+                % {"name": entry, "count": len(clients)},
+                "choice_needed",
+            )
+        transfer_to = None
     count = _reassign_owner(actor, clients, entry, transfer_to)
+    if transfer_to is not None:
+        _notify_transfer(actor, entry, transfer_to, count)
     record_event(
         actor=actor,
         action="roster.removed",

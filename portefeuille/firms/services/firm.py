@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portefeuille.audit.services import record_event
 
-from ..guards import clean_text, field_error, require_admin
+from ..guards import ExpectedVersion, check_version, clean_text, field_error, require_admin
 from ..models import Colleague, ContactType, Firm, Privacy, RoleSlot, WorkStatus, WorkType
+from ..versions import firm_settings_version, role_slots_version
 from .common import check_choice, clean_email, lock_firm, max_length, merge
 
 DEFAULT_CONTACT_TYPES: list[tuple[str, bool]] = [
@@ -34,6 +35,14 @@ DEFAULT_WORK_STATUSES: list[tuple[str, str]] = [
 # Reference strings so makemessages knows the seeded names exist; the stored names are the
 # firm's own data (editable), so they are saved as written, in the firm's language.
 SEEDED_NAMES = (_("Client"), _("Prospect"), _("Fournisseur"), _("Partenaire"), _("Inactif"))
+STALE_SETTINGS = _(
+    "Les paramètres du cabinet ont été modifiés par quelqu'un d'autre depuis que vous les avez "
+    "chargés : rechargez-les, puis refaites votre modification."
+)
+STALE_ROLE_SLOTS = _(
+    "Les intitulés des postes ont été modifiés par quelqu'un d'autre depuis que vous les avez "
+    "chargés : rechargez-les, puis refaites votre modification."
+)
 
 
 @transaction.atomic
@@ -87,10 +96,14 @@ def update_firm_settings(
     default_privacy: str | None = None,
     ownership_enabled: bool | None = None,
     owner_required: bool | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> Firm:
-    """Changes the firm's general settings (admins only); None leaves a setting as it is."""
+    """Changes the firm's general settings (admins only); None leaves a setting as it is.
+    With `expected_version` (firms/versions.py), settings changed since are refused with
+    StaleVersionError."""
     require_admin(actor)
     firm = lock_firm(actor)
+    check_version(firm_settings_version(firm), expected_version, message=str(STALE_SETTINGS))
     errors: dict[str, list[ValidationError]] = {}
     changes: dict[str, Any] = {}
 
@@ -157,14 +170,22 @@ def update_firm_settings(
 
 
 @transaction.atomic
-def set_role_slot_titles(*, actor: Colleague, titles: Mapping[int, str]) -> list[RoleSlot]:
+def set_role_slot_titles(
+    *, actor: Colleague, titles: Mapping[int, str], expected_version: ExpectedVersion = None
+) -> list[RoleSlot]:
     """Titles the firm's custom role slots (admins only); an empty title hides the slot.
-    Slots not in `titles` keep their title. Errors are keyed `title_<number>`."""
+    Slots not in `titles` keep their title. Errors are keyed `title_<number>`. With
+    `expected_version`, titles changed since are refused with StaleVersionError."""
     require_admin(actor)
     slots = {
         slot.number: slot
         for slot in RoleSlot.objects.select_for_update().filter(firm_id=actor.firm_id)
     }
+    check_version(
+        role_slots_version(slots[n] for n in sorted(slots)),
+        expected_version,
+        message=str(STALE_ROLE_SLOTS),
+    )
     errors: dict[str, list[ValidationError]] = {}
     wanted: dict[int, str] = {}
     longest = max_length(RoleSlot, "title")
