@@ -186,3 +186,49 @@ class PortfolioStaff(FirmScoped):
             models.Index(fields=["colleague", "portfolio"], name="portfolio_staff_colleague"),
             models.Index(fields=["team", "portfolio"], name="portfolio_staff_team"),
         ]
+
+
+class OffboardingPlan(FirmScoped):
+    """A plan for a colleague who leaves (docs/offboarding.md): every place they hold, each
+    with its successor, applied at once with the deactivation or the deletion."""
+
+    class Action(models.TextChoices):
+        DEACTIVATE = "deactivate", _("désactivation")
+        DELETE = "delete", _("suppression")
+
+    colleague = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="offboarding_plans",
+    )
+    colleague_name = models.CharField(max_length=200)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+
+class OffboardingItem(FirmScoped):
+    """One place of the leaver in a plan — on a client (owner, manager, role `slot`, member),
+    on a portfolio (staff) or in a team — and who takes it (none: it is emptied)."""
+
+    plan = models.ForeignKey(OffboardingPlan, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=20)
+    client = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    slot = models.PositiveSmallIntegerField(null=True)
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, null=True, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, related_name="+")
+    successor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    successor_owner = models.ForeignKey(
+        OwnerEntry, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["pk"]

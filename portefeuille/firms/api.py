@@ -13,6 +13,7 @@ from portefeuille.api.concurrency import IfMatch, StaleWrite, check_if_match, et
 from portefeuille.api.errors import problem_responses
 from portefeuille.api.lookup import get_all_or_422, get_or_404
 from portefeuille.api.pagination import Page, PageQuery, paginate
+from portefeuille.api.schemas import HoldsProblem, Problem
 
 from . import services
 from .models import Colleague, PersonalAccessToken, Team
@@ -225,13 +226,25 @@ def _colleague_action(request: HttpRequest, colleague_id: int, action: Any) -> C
 
 @colleagues_router.post(
     "/{colleague_id}/deactivate",
-    response={200: ColleagueOut, **problem_responses(403)},
+    response={200: ColleagueOut, 403: Problem, 422: HoldsProblem},
     summary="Deactivate a colleague (admins)",
 )
-def deactivate_colleague(request: HttpRequest, colleague_id: int) -> Colleague:
+def deactivate_colleague(
+    request: HttpRequest,
+    colleague_id: int,
+    transfer: bool | None = None,
+) -> Colleague:
     """They can no longer sign in, their sessions and tokens stop at once; history keeps
-    their name. The last admin cannot be deactivated."""
-    return _colleague_action(request, colleague_id, services.deactivate_colleague)
+    their name. The last admin cannot be deactivated.
+
+    A colleague who holds clients (owner, manager, role slot, client-team member, portfolio
+    staff, member of a team with clients) needs a choice, else 422 with `holds` (what they
+    hold, per kind): `?transfer=false` leaves the clients as they are; to hand them over,
+    prepare a plan (POST /api/v1/offboarding) and apply it."""
+    actor = api_colleague(request)
+    colleague = get_or_404(firm_colleagues(actor), colleague_id)
+    services.deactivate_colleague(actor=actor, colleague=colleague, transfer=transfer)
+    return get_or_404(firm_colleagues(actor), colleague_id)
 
 
 @colleagues_router.post(
@@ -245,14 +258,19 @@ def reactivate_colleague(request: HttpRequest, colleague_id: int) -> Colleague:
 
 @colleagues_router.delete(
     "/{colleague_id}",
-    response={204: None, **problem_responses(403)},
+    response={204: None, 403: Problem, 422: HoldsProblem},
     summary="Delete a colleague (admins)",
 )
-def delete_colleague(request: HttpRequest, colleague_id: int) -> Status[None]:
-    """The last admin cannot be deleted."""
+def delete_colleague(
+    request: HttpRequest,
+    colleague_id: int,
+    transfer: bool | None = None,
+) -> Status[None]:
+    """The last admin cannot be deleted. One who holds clients needs `?transfer=false`, or
+    an offboarding plan (POST /api/v1/offboarding)."""
     actor = api_colleague(request)
     colleague = get_or_404(firm_colleagues(actor), colleague_id)
-    services.delete_colleague(actor=actor, colleague=colleague)
+    services.delete_colleague(actor=actor, colleague=colleague, transfer=transfer)
     return Status(204, None)
 
 

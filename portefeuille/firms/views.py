@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portefeuille.access.holdings import count_holdings, describe_counts, holdings_of
 from portefeuille.contacts.models import Contact
 
 from . import services
@@ -250,10 +251,16 @@ def colleague_action(request: HttpRequest, actor: Colleague, pk: int, action: st
             form = ReassignClientsForm(
                 request.POST or None, colleague=colleague, allow_keep=spec.allow_keep
             )
+    holds = ""
+    if spec.reassigns:
+        holds = describe_counts(count_holdings(holdings_of(colleague)))
     errors: list[str] = []
-    if request.method == "POST" and (form is None or form.is_valid()):
+    no_transfer = request.POST.get("transfer") == "no"
+    if request.method == "POST" and (form is None or no_transfer or form.is_valid()):
         kwargs: dict[str, Any] = {}
-        if form is not None and form.reassign:
+        if no_transfer or (form is not None and not form.reassign):
+            kwargs = {"transfer": False}  # « Ne pas transférer » (docs/offboarding.md)
+        elif form is not None:
             kwargs = {
                 "reassign_clients": True,
                 "owner_to": form.cleaned_data["owner_to"],
@@ -277,6 +284,8 @@ def colleague_action(request: HttpRequest, actor: Colleague, pk: int, action: st
         "form": form,
         "owned": owned,
         "managed": managed,
+        "holds": holds,
+        "action": action,
         "errors": errors,
         "is_self": colleague.pk == actor.pk,
     }

@@ -12,8 +12,11 @@ Decisions where the product text is silent:
   last one is refused, and an admin cannot deactivate or delete themselves.
 - Deactivating a colleague keeps their team memberships (history; reactivation restores
   them) but revokes their API tokens and deletes their web sessions, so reactivating them
-  revives neither (they sign in again). Their clients stay with them unless the caller
-  asks to hand them over (`reassign_clients`, through access.release_colleague_clients).
+  revives neither (they sign in again). A colleague who still holds a client place
+  (owner, manager, role, member, portfolio staff, member of such a team) is neither
+  deactivated nor deleted until the caller chooses: hand the clients over
+  (`reassign_clients`), an offboarding plan (access/offboarding.py, docs/offboarding.md),
+  or explicitly none (`transfer=False`); without a choice the refusal names what they hold.
 - `set_team_members` sets the active members exactly; a deactivated member is kept unless
   removed explicitly (pickers never show inactive colleagues, so saving a team from a
   screen must not drop them silently). Adding an inactive colleague is refused.

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext, gettext_lazy
 
+from portefeuille.access.holdings import refuse_if_holding
 from portefeuille.access.models import OwnerEntry
 from portefeuille.access.services import release_colleague_clients
 from portefeuille.audit.services import audit_ref, record_event
@@ -307,12 +308,31 @@ def _reassign(
     )
 
 
+def _hand_over(
+    actor: Colleague,
+    colleague: Colleague,
+    *,
+    reassign_clients: bool,
+    transfer: bool | None,
+    owner_to: OwnerEntry | None,
+    manager_to: Colleague | None,
+) -> None:
+    """The choice for the clients of a colleague who leaves (docs/offboarding.md): handed
+    over (`reassign_clients`), left as they are (`transfer=False`), or — no choice — refused
+    with what they hold (HoldsClients) when they hold any client place."""
+    if reassign_clients:
+        _reassign(actor, colleague, owner_to, manager_to)
+    elif transfer is not False:
+        refuse_if_holding(colleague)
+
+
 @transaction.atomic
 def deactivate_colleague(
     *,
     actor: Colleague,
     colleague: Colleague,
     reassign_clients: bool = False,
+    transfer: bool | None = None,
     owner_to: OwnerEntry | None = None,
     manager_to: Colleague | None = None,
 ) -> Colleague:
@@ -320,8 +340,12 @@ def deactivate_colleague(
     and their API tokens revoked (reactivation brings back neither), they vanish from
     pickers and stay in history.
 
-    With `reassign_clients`, the clients they own go to `owner_to` and those they manage
-    to `manager_to` (None: nobody) first, in the same transaction.
+    A colleague who holds clients (access/holdings.py) needs a choice: with
+    `reassign_clients`, the clients they own go to `owner_to` and those they manage to
+    `manager_to` (None: nobody) first, in the same transaction; with `transfer=False`
+    ("Ne pas transférer") their clients stay as they are; an offboarding plan
+    (access/offboarding.py) hands everything over, then calls this with `transfer=False`.
+    Without a choice, HoldsClients says what they hold and nothing is written.
     """
     require_admin(actor)
     lock_firm(actor)
@@ -333,8 +357,14 @@ def deactivate_colleague(
             code="already_inactive",
         )
     _refuse_last_admin(locked)
-    if reassign_clients:
-        _reassign(actor, locked, owner_to, manager_to)
+    _hand_over(
+        actor,
+        locked,
+        reassign_clients=reassign_clients,
+        transfer=transfer,
+        owner_to=owner_to,
+        manager_to=manager_to,
+    )
     locked.is_active = False
     # SECURITY: a new generation invalidates every session hash of theirs, including one a
     # sign-in in flight is writing right now; deleting the rows ends the rest at once. Both,
@@ -376,21 +406,30 @@ def delete_colleague(
     actor: Colleague,
     colleague: Colleague,
     reassign_clients: bool = False,
+    transfer: bool | None = None,
     owner_to: OwnerEntry | None = None,
     manager_to: Colleague | None = None,
 ) -> None:
     """Deletes a colleague (admins only). History keeps their name (AuditEvent.actor_name).
 
-    Their team memberships, client-team places, grants and tokens go with them; with
-    `reassign_clients`, their clients are handed over first, as for deactivation.
+    Their team memberships, client-team places, grants and tokens go with them. A colleague
+    who holds clients needs the same choice as for deactivation (`reassign_clients`, or
+    `transfer=False`: their places go with them, the clients stay without them); without
+    one, HoldsClients and nothing is written.
     """
     require_admin(actor)
     lock_firm(actor)
     locked = lock_in_firm(actor, colleague)
     _refuse_self(actor, locked, gettext("Vous ne pouvez pas supprimer votre propre compte."))
     _refuse_last_admin(locked)
-    if reassign_clients:
-        _reassign(actor, locked, owner_to, manager_to)
+    _hand_over(
+        actor,
+        locked,
+        reassign_clients=reassign_clients,
+        transfer=transfer,
+        owner_to=owner_to,
+        manager_to=manager_to,
+    )
     record_event(
         actor=actor,
         action="colleague.deleted",
