@@ -31,10 +31,13 @@ moved_client_pages: list[URLPattern] = [
 urlpatterns = [
     path("", include("portefeuille.web.urls")),
     path("accounts/", include("allauth.urls")),
+    path("settings/owners/", include("portefeuille.access.urls_owners")),
     path("settings/", include("portefeuille.firms.urls")),
     path("contacts/", include("portefeuille.contacts.urls")),
     path("portfolios/", include("portefeuille.access.urls")),
+    path("offboarding/", include("portefeuille.access.urls_offboarding")),
     path("clients/", include((moved_client_pages, "moved"))),
     path("history/", include("portefeuille.audit.urls")),
+    path("notifications/", include("portefeuille.notifications.urls")),
     path("api/v1/", api.urls),
 ]

@@ -57,6 +57,7 @@ from .schemas import (
     MembersIn,
     PortfolioClientIn,
     PortfolioIn,
+    PortfolioMoveOut,
     PortfolioOut,
     PortfolioUpdate,
     StaffOut,
@@ -333,17 +334,20 @@ def list_portfolio_clients(
 
 @portfolios_router.post(
     "/{portfolio_id}/clients",
-    response={204: None, **problem_responses(403)},
+    response={200: PortfolioMoveOut, **problem_responses(403)},
     summary="Move a client into this portfolio, out of its previous one (admins)",
 )
 def add_portfolio_client(
     request: HttpRequest, portfolio_id: int, payload: PortfolioClientIn
-) -> Status[None]:
+) -> dict[str, Any]:
+    """A client is in at most one portfolio: the answer names the one it left (null when it
+    was in none, or already in this one)."""
     actor = api_colleague(request)
     portfolio = get_or_404(_portfolios(actor), portfolio_id)
     client = _client(actor, payload.client_id)
-    services.move_client_to_portfolio(actor=actor, client=client, portfolio=portfolio)
-    return Status(204, None)
+    previous = services.move_client_to_portfolio(actor=actor, client=client, portfolio=portfolio)
+    left = previous if previous is not None and previous.pk != portfolio.pk else None
+    return {"client_id": client.pk, "left": left, "joined": portfolio}
 
 
 @portfolios_router.delete(

@@ -101,3 +101,48 @@ class StaffOut(Schema):
 
 class PortfolioClientIn(InputSchema):
     client_id: Id
+
+
+class OwnerOut(Schema):
+    """An entry of the owner roster: a colleague, or a manual owner known by name.
+    `client_count` counts the clients you see in full that it owns."""
+
+    id: int
+    name: str
+    colleague: ColleagueBrief | None
+    manual: bool
+    client_count: int
+
+
+class OwnerIn(InputSchema):
+    """Exactly one of `colleague_id` and `name`. A manual name that matches an active
+    colleague is refused (422, naming the colleague to add instead) unless `allow_manual`."""
+
+    colleague_id: Id | None = None
+    name: str | None = None
+    allow_manual: bool = False
+
+
+class OwnerTransferIn(InputSchema):
+    to_owner_id: Id
+
+
+class OwnerTransferOut(Schema):
+    moved: int = Field(description="How many clients changed owner.")
+    from_owner: OwnerOut
+    to_owner: OwnerOut
+
+
+class OwnerRemovedOut(Schema):
+    clients: int = Field(description="How many clients the removed owner had.")
+    transferred_to: OwnerOut | None = Field(
+        description="Who received them; null: they are left without an owner."
+    )
+
+
+class PortfolioMoveOut(Schema):
+    """A client moved into a portfolio (or out of one): where it was, where it is."""
+
+    client_id: int
+    left: PortfolioOut | None = Field(description="The portfolio the client left, if any.")
+    joined: PortfolioOut | None = Field(description="The portfolio the client is in now.")

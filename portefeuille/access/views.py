@@ -28,7 +28,7 @@ from portefeuille.firms.forms import active_colleagues, apply_errors
 from portefeuille.firms.models import Colleague, Privacy, RoleSlot, Team
 from portefeuille.firms.views import admin_required, colleague_required
 
-from . import rules, services
+from . import ownership_history, rules, services
 from .forms import PortfolioForm, owner_entries
 from .models import AccessGrant, ClientMember, OwnerEntry, Portfolio, PortfolioStaff, RoleAssignment
 from .rules import Level
@@ -86,6 +86,7 @@ def _detail_context(actor: Colleague, client: Contact, errors: dict[str, str]) -
         ),
         "privacy_choices": Privacy.choices,
         "errors": errors,
+        "ownership": _ownership_groups(actor, client),
     }
     if can_edit:
         context["colleagues"] = list(active_colleagues(firm.pk))
@@ -94,6 +95,25 @@ def _detail_context(actor: Colleague, client: Contact, errors: dict[str, str]) -
     if actor.is_admin:
         context["portfolios"] = list(Portfolio.objects.filter(firm_id=firm.pk).order_by("name"))
     return context
+
+
+def _ownership_groups(actor: Colleague, client: Contact) -> list[dict[str, Any]]:
+    """The "Historique des responsabilités" section: the spans of each place, oldest first
+    (access/ownership_history.py); the owner's only while the ownership switch is on."""
+    groups: dict[tuple[str, int | None], dict[str, Any]] = {}
+    labels = {
+        ownership_history.OWNER: _("Responsable client"),
+        ownership_history.MANAGER: _("Gestionnaire"),
+        ownership_history.MEMBER: _("Membres de l'équipe client"),
+    }
+    # The row load_contact read through the door, owner and manager joined: not read again.
+    for span in ownership_history.spans_of_read_client(actor, client):
+        if span.role == ownership_history.OWNER and not actor.firm.ownership_enabled:
+            continue
+        key = (span.role, span.slot)
+        label = span.title if span.role == ownership_history.ROLE else labels[span.role]
+        groups.setdefault(key, {"label": label, "spans": []})["spans"].append(span)
+    return list(groups.values())
 
 
 @colleague_required
@@ -107,7 +127,7 @@ def _pick(model: type[Any], actor: Colleague, raw: str | None, field: str) -> An
     """An object of the actor's firm chosen in a picker; empty -> None."""
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise ValidationError({field: _("Choix invalide.")})
     found = model.objects.filter(firm_id=actor.firm_id, pk=int(raw)).first()
     if found is None:
@@ -138,7 +158,7 @@ def _act_manager(actor: Colleague, client: Contact, request: HttpRequest) -> Non
 
 def _act_role(actor: Colleague, client: Contact, request: HttpRequest) -> None:
     raw_slot = request.POST.get("slot", "")
-    if not raw_slot.isdigit():
+    if not (raw_slot.isascii() and raw_slot.isdigit()) or len(raw_slot) > 9:
         raise ValidationError({"slot": _("Choix invalide.")})
     colleague = _pick(Colleague, actor, request.POST.get("colleague"), "colleague")
     services.set_role_holder(actor=actor, client=client, slot=int(raw_slot), colleague=colleague)
@@ -164,12 +184,15 @@ def _act_revoke(actor: Colleague, client: Contact, request: HttpRequest) -> None
     services.revoke_access(actor=actor, client=client, **_holder(actor, request))
 
 
-def _act_portfolio(actor: Colleague, client: Contact, request: HttpRequest) -> None:
+def _act_portfolio(actor: Colleague, client: Contact, request: HttpRequest) -> str:
     portfolio = _pick(Portfolio, actor, request.POST.get("portfolio"), "portfolio")
-    services.move_client_to_portfolio(actor=actor, client=client, portfolio=portfolio)
+    previous = services.move_client_to_portfolio(actor=actor, client=client, portfolio=portfolio)
+    return moved_message(client, previous, portfolio)
 
 
-ACTIONS: dict[str, Callable[[Colleague, Contact, HttpRequest], None]] = {
+# Each change returns nothing, or the sentence that announces it (else "Modification
+# enregistrée.").
+ACTIONS: dict[str, Callable[[Colleague, Contact, HttpRequest], str | None]] = {
     "owner": _act_owner,
     "manager": _act_manager,
     "role": _act_role,
@@ -193,12 +216,13 @@ def client_team_change(
         raise Http404
     client = load_contact(actor, pk)
     errors: dict[str, str] = {}
+    done: str | None = None
     try:
-        handler(actor, client, request)
+        done = handler(actor, client, request)
     except ValidationError as error:
         errors[action] = " ".join(str(message) for message in error.messages)
     if not errors and not _is_htmx(request):
-        messages.success(request, _("Modification enregistrée."))
+        messages.success(request, done or _("Modification enregistrée."))
         return redirect("contacts:team", pk=client.pk)
     try:
         client = load_contact(actor, pk)
@@ -217,6 +241,28 @@ def client_team_change(
 # ---------------------------------------------------------------------------------------
 # Portfolios (admins only).
 # ---------------------------------------------------------------------------------------
+
+
+def moved_message(client: Contact, left: Portfolio | None, joined: Portfolio | None) -> str:
+    """How a page announces a client's move between portfolios (docs/access-rules.md)."""
+    if (left.pk if left else None) == (joined.pk if joined else None):
+        return _("Modification enregistrée.")
+    if left is not None and joined is not None:
+        return _(
+            "Le client a quitté le portefeuille « %(left)s » et rejoint le portefeuille "
+            "« %(joined)s » (%(client)s)."
+        ) % {"client": client.display_name, "left": left.name, "joined": joined.name}
+    if joined is not None:
+        return _("Le client a rejoint le portefeuille « %(joined)s » (%(client)s).") % {
+            "client": client.display_name,
+            "joined": joined.name,
+        }
+    if left is not None:
+        return _("Le client a quitté le portefeuille « %(left)s » (%(client)s).") % {
+            "client": client.display_name,
+            "left": left.name,
+        }
+    return _("Modification enregistrée.")
 
 
 @admin_required
@@ -306,6 +352,7 @@ def portfolio_change(request: HttpRequest, actor: Colleague, pk: int, action: st
     """Staff / unstaff a colleague or team, add / remove a client: one service call."""
     portfolio = get_object_or_404(Portfolio, pk=pk, firm_id=actor.firm_id)
     errors: dict[str, str] = {}
+    done = _("Modification enregistrée.")
     try:
         if action == "staff":
             services.staff_portfolio(actor=actor, portfolio=portfolio, **_holder(actor, request))
@@ -315,15 +362,17 @@ def portfolio_change(request: HttpRequest, actor: Colleague, pk: int, action: st
             client = rules.get_client(actor, request.POST.get("client", ""), Level.FULL)
             if action == "remove_client" and client.portfolio_id != portfolio.pk:
                 raise ValidationError(_("Ce client n'est pas dans ce portefeuille."))
-            services.move_client_to_portfolio(
-                actor=actor, client=client, portfolio=portfolio if action == "add_client" else None
+            joined = portfolio if action == "add_client" else None
+            previous = services.move_client_to_portfolio(
+                actor=actor, client=client, portfolio=joined
             )
+            done = moved_message(client, previous, joined)
         else:
             raise Http404
     except ValidationError as error:
         errors[action] = " ".join(str(message) for message in error.messages)
     if not errors:
-        messages.success(request, _("Modification enregistrée."))
+        messages.success(request, done)
         return redirect("access:portfolio_edit", pk=portfolio.pk)
     form = PortfolioForm.for_portfolio(portfolio)
     return render(

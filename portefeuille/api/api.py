@@ -155,8 +155,15 @@ api.add_router("/colleagues", "portefeuille.firms.api.colleagues_router")
 api.add_router("/teams", "portefeuille.firms.api.teams_router")
 api.add_router("/contacts", "portefeuille.contacts.api_clients.contacts_router")
 api.add_router("/contacts", "portefeuille.access.api.client_access_router")  # team, grants
+api.add_router("/contacts", "portefeuille.access.api_ownership.client_history_router")
+api.add_router("/coverage", "portefeuille.access.api_ownership.coverage_router")
+api.add_router("/ownership", "portefeuille.access.api_ownership.ownership_router")
 api.add_router("/portfolios", "portefeuille.access.api.portfolios_router")
+api.add_router("/owners", "portefeuille.access.api_owners.router")
+api.add_router("/firm", "portefeuille.firms.api_firm.router")
 api.add_router("/audit-events", "portefeuille.audit.api.router")
+api.add_router("/notifications", "portefeuille.notifications.api.router")
+api.add_router("/offboarding", "portefeuille.access.api_offboarding.router")
 
 # Modules that add operations to a router above (contacts_router: details, suggestions,
 # cards, members, timeline, documents).

@@ -25,7 +25,7 @@ def firm_history(request: HttpRequest, actor: Colleague) -> HttpResponse:
     events = readable_events(actor)
     client_raw = request.GET.get("client", "").strip()
     action = request.GET.get("action", "").strip()
-    if client_raw.isdigit():
+    if client_raw.isascii() and client_raw.isdigit() and len(client_raw) <= 18:
         events = events.filter(client_id=int(client_raw))
     elif client_raw:
         events = events.filter(client_name__icontains=client_raw)

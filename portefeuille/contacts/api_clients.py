@@ -38,6 +38,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
 from portefeuille.access import rules
+from portefeuille.access.communication import CommunicationAddress, communication_address
 from portefeuille.access.guards import name_only_refusal
 from portefeuille.access.models import OwnerEntry
 from portefeuille.access.rules import Level
@@ -116,6 +117,10 @@ def ref(obj: models.Model | None) -> dict[str, Any] | None:
     return None if obj is None else {"id": obj.pk, "name": str(obj)}
 
 
+def address_answer(address: CommunicationAddress | None) -> dict[str, Any] | None:
+    return None if address is None else {"email": address.email, "source": str(address.source)}
+
+
 def ownership_enabled(actor: Colleague) -> bool:
     return bool(actor.firm.ownership_enabled)
 
@@ -148,6 +153,7 @@ def represent(
         "owner": owner_ref(client.owner) if ownership_enabled else None,
         "manager": colleague_ref(client.manager),
         "portfolio": ref(client.portfolio),
+        "communication_address": address_answer(communication_address(client, actor.firm)),
         "can_edit_team": rules.can_edit_team(actor, client),
         "version": client.version,
         "created_at": client.created_at,
@@ -212,6 +218,11 @@ class ClientFilters(Schema):
         "they are left out by default.",
     )
     group: Id | None = Field(None, description="Members of this client group.")
+    coverage: Literal["no_owner", "inactive_owner", "no_manager", "empty_team"] | None = Field(
+        None,
+        description="Active clients with this coverage gap (GET /coverage counts them): "
+        "no_owner, inactive_owner, no_manager or empty_team.",
+    )
 
 
 def _invalid_filter(name: str, message: str | None = None) -> NinjaValidationError:
@@ -269,6 +280,7 @@ def filtered_clients(actor: Colleague, filters: ClientFilters) -> QuerySet[Any]:
             privacy=filters.privacy or "",
             include_inactive=filters.archived,
             group=filters.group,
+            coverage=filters.coverage or "",
         ),
     )
     return with_links(rules.annotate_level(actor, contacts)).prefetch_related(*DETAIL_PREFETCH)

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.db.models import IntegerField, Q, QuerySet, Value
 
-from portefeuille.access import rules
+from portefeuille.access import coverage, rules
 from portefeuille.access.models import ClientMember, RoleAssignment
 from portefeuille.access.rules import Level
 from portefeuille.api import pagination
@@ -63,6 +63,9 @@ class ContactFilters:
     # Members of this client group (seen in full); each member is then shown at the
     # viewer's own level on it, like any row, so this filter does not need full access.
     group: int | None = None
+    # A gap of the coverage monitor (access/coverage.py: no_owner, inactive_owner,
+    # no_manager, empty_team): the active clients with it, whatever `include_inactive` says.
+    coverage: str = ""
 
     @property
     def needs_full_access(self) -> bool:
@@ -70,6 +73,7 @@ class ContactFilters:
         return (
             self.view != "all"
             or bool(self.kind)
+            or bool(self.coverage)
             or any(
                 value is not None
                 for value in (
@@ -152,6 +156,8 @@ def filtered_contacts(actor: Colleague, filters: ContactFilters) -> QuerySet[Con
         contacts = contacts.filter(id__in=roles.values("client_id"))
     if filters.member is not None:
         contacts = contacts.filter(_team_clients(filters.member))
+    if filters.coverage in coverage.GAPS:
+        contacts = contacts.filter(coverage.coverage_q(filters.coverage, actor.firm_id))
     if filters.group is not None:
         groups = rules.visible_clients(actor, Level.FULL).filter(pk=filters.group)
         contacts = contacts.filter(

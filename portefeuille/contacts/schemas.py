@@ -178,6 +178,13 @@ class ClientName(Schema):
     access_level: Literal["name"]
 
 
+class CommunicationAddressOut(Schema):
+    email: str
+    source: Literal["manager", "portfolio", "firm"] = Field(
+        description="Where the address comes from."
+    )
+
+
 class ClientFull(ContactDetailsOut):
     """A client you see in full, with all its details (contacts/schemas.py)."""
 
@@ -192,6 +199,10 @@ class ClientFull(ContactDetailsOut):
     )
     manager: ColleagueBrief | None
     portfolio: Ref | None
+    communication_address: CommunicationAddressOut | None = Field(
+        description="The address general communication about the client is sent from: its "
+        "manager's e-mail, else its portfolio's, else the firm's general e-mail (null: none)."
+    )
     can_edit_team: bool = Field(
         description="Whether you may change the team, privacy and grants (admin, owner, manager)."
     )

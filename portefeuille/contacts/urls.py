@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from portefeuille.access import views as access_views
+from portefeuille.access import views_coverage
 
 from . import views, views_details, views_timeline
 
@@ -14,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("suggestions/", views.contact_suggestions, name="suggestions"),
     path("picker/", views.contact_picker, name="picker"),
     path("new/<slug:kind>/", views.contact_create, name="create"),
+    path("coverage/fix/", views_coverage.coverage_fix, name="coverage_fix"),
     path("<int:pk>/", views_details.contact_detail, name="detail"),
     path("<int:pk>/edit/<slug:section>/", views_details.contact_edit, name="edit"),
     path("<int:pk>/change/<slug:action>/", views_details.contact_change, name="change"),

@@ -11,17 +11,18 @@ exactly like an unknown id.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portefeuille.access import rules
+from portefeuille.access import coverage, rules
 from portefeuille.access.models import OwnerEntry, Portfolio
 from portefeuille.access.rules import Level
 from portefeuille.firms.forms import active_colleagues, apply_errors
@@ -54,18 +55,23 @@ VIEW_LABELS = {
 def parse_id(raw: str | None) -> int | None:
     """An id from a query string or a form; anything else (empty, not digits, too long)
     is None, never an error page."""
-    if raw is None or not raw.isdigit() or len(raw) > 18:
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         return None
     return int(raw)
 
 
 def _filters_from(request: HttpRequest, titled_slots: set[int]) -> ContactFilters:
     """The filters of the query string; an unusable value is ignored (never an error page)."""
-    get = request.GET
+    return filters_from_query(request.GET, titled_slots)
+
+
+def filters_from_query(get: QueryDict, titled_slots: set[int]) -> ContactFilters:
+    """The filters of a query string (the page's, or one a form carries along)."""
     view = get.get("view", "mine")
     kind = get.get("kind", "")
     privacy = get.get("privacy", "")
     role_slot = parse_id(get.get("role"))
+    gap = get.get("coverage", "")
     return ContactFilters(
         view=view if view in queries.VIEWS else "mine",
         q=get.get("q", "").strip()[:200],
@@ -80,6 +86,7 @@ def _filters_from(request: HttpRequest, titled_slots: set[int]) -> ContactFilter
         portfolio=parse_id(get.get("portfolio")),
         privacy=privacy if privacy in queries.PRIVACY_VALUES else "",
         include_inactive=get.get("inactive") == "1",
+        coverage=gap if gap in coverage.GAPS else "",
     )
 
 
@@ -97,6 +104,7 @@ def _query_string(filters: ContactFilters) -> str:
         ("member", filters.member),
         ("portfolio", filters.portfolio),
         ("privacy", filters.privacy),
+        ("coverage", filters.coverage),
     ):
         if value not in (None, ""):
             pairs.append((key, value))
@@ -111,6 +119,9 @@ def contact_list(request: HttpRequest, actor: Colleague) -> HttpResponse:
         RoleSlot.objects.filter(firm_id=actor.firm_id).exclude(title="").order_by("number")
     )
     filters = _filters_from(request, {slot.number for slot in slots})
+    if not actor.firm.ownership_enabled:
+        # The ownership switch is off: owners show nowhere, filters included (data kept).
+        filters = replace(filters, owner=None)
     after = request.GET.get("after") or None
     page = queries.contact_page(actor, filters, after=after)
     context: dict[str, Any] = {
@@ -123,25 +134,35 @@ def contact_list(request: HttpRequest, actor: Colleague) -> HttpResponse:
     target = request.headers.get("HX-Target", "") if _is_htmx(request) else ""
     if target == "more-contacts":
         return render(request, "contacts/contact_list.html#rows", context)
-    if target == "contact-results":
+    if target == "contact-results" and not filters.coverage:
         return render(request, "contacts/contact_list.html#results", context)
     firm = actor.firm
+    colleagues = list(active_colleagues(firm.pk))
+    entries = (
+        list(
+            OwnerEntry.objects.filter(firm_id=firm.pk)
+            .select_related("colleague")
+            .order_by("colleague__last_name", "colleague__first_name", "name")
+        )
+        if firm.ownership_enabled
+        else []
+    )
+    if filters.coverage:
+        # The coverage monitor's bulk fix (access/views_coverage.py), above the results.
+        context.update({"firm": firm, "colleagues": colleagues, "owner_entries": entries})
+    if target == "contact-results":
+        return render(request, "contacts/contact_list.html#results", context)
     context.update(
         {
             "slots": slots,
             "contact_types": list(ContactType.objects.filter(firm_id=firm.pk)),
-            "colleagues": list(active_colleagues(firm.pk)),
-            "owner_entries": list(
-                OwnerEntry.objects.filter(firm_id=firm.pk)
-                .select_related("colleague")
-                .order_by("colleague__last_name", "colleague__first_name", "name")
-            )
-            if firm.ownership_enabled
-            else [],
+            "colleagues": colleagues,
+            "owner_entries": entries,
             "portfolios": list(Portfolio.objects.filter(firm_id=firm.pk).order_by("name")),
             "privacy_choices": Privacy.choices,
             "kind_choices": Contact.Kind.choices,
             "firm": firm,
+            "coverage_gaps": coverage.gap_choices(ownership_enabled=firm.ownership_enabled),
         }
     )
     return render(request, "contacts/contact_list.html", context)

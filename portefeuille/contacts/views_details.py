@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_countries import countries
 
 from portefeuille.access import rules
+from portefeuille.access.communication import communication_address
 from portefeuille.access.models import ClientMember, RoleAssignment
 from portefeuille.access.rules import Level
 from portefeuille.firms.forms import apply_errors
@@ -212,6 +213,7 @@ def _detail_context(
         "accounting_facts": _facts(actor, contact, "accounting"),
         "groups": _groups(actor, contact) if contact.kind != Contact.Kind.CLIENT_GROUP else [],
         "team": _team_summary(actor, contact),
+        "communication": communication_address(contact, actor.firm),
         "firm": actor.firm,
         "is_admin": actor.is_admin,
         "errors": errors or {},

@@ -18,12 +18,22 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from portefeuille.access import coverage
 from portefeuille.api import pagination
+from portefeuille.firms.tenancy import current_colleague
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    """The home page; with the coverage monitor's counts (access/coverage.py): an admin's
+    cover the firm, anyone else's the clients they see in full."""
+    colleague = current_colleague(request)
+    firm = colleague.firm
+    counts = coverage.coverage_counts(colleague, ownership_enabled=firm.ownership_enabled)
+    gaps = [
+        {"gap": gap, "label": coverage.LABELS[gap], "count": count} for gap, count in counts.items()
+    ]
+    return render(request, "web/home.html", {"coverage_gaps": gaps})
 
 
 @require_POST
@@ -82,7 +92,7 @@ def moved_client_list(request: HttpRequest) -> HttpResponse:
     after_name = params.pop("after_name", None)
     if after_name is not None:
         after = params.get("after", "")
-        if after.isdigit() and len(after) <= 18:
+        if after.isascii() and after.isdigit() and len(after) <= 18:
             # The contacts page's keyset (contacts/queries.py::PAGE_ORDER): (search_name, id).
             params["after"] = pagination.encode_cursor([after_name[-1], int(after)])
         else:

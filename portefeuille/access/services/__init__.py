@@ -21,6 +21,13 @@ Decisions where the product text is silent:
   are written when read (docs/history.md).
 """
 
+from .bulk import (
+    BulkPlan,
+    bulk_set_manager,
+    bulk_set_owner,
+    plan_bulk_manager,
+    plan_bulk_owner,
+)
 from .grants import grant_access, revoke_access
 from .owners import (
     OWNER_NAME_MAX,
@@ -52,14 +59,19 @@ from .team import (
 __all__ = [
     "OWNER_NAME_MAX",
     "PORTFOLIO_NAME_MAX",
+    "BulkPlan",
     "Released",
     "add_client_member",
     "add_roster_owner",
+    "bulk_set_manager",
+    "bulk_set_owner",
     "change_client_team",
     "create_portfolio",
     "delete_portfolio",
     "grant_access",
     "move_client_to_portfolio",
+    "plan_bulk_manager",
+    "plan_bulk_owner",
     "release_colleague_clients",
     "remove_client_member",
     "remove_roster_owner",

@@ -47,6 +47,9 @@ COLLEAGUE = "colleague"
 TEAM = "team"
 PORTFOLIO = "portfolio"
 TOKEN = "token"
+NOTIFICATION = "notification"
+OFFBOARDING_PLAN = "offboarding_plan"
+OFFBOARDING_ITEM = "offboarding_item"  # a place of a plan
 OWNER = "owner_entry"
 CONTACT_TYPE = "contact_type"
 WORK_TYPE = "work_type"
@@ -67,6 +70,9 @@ KINDS = (
     TEAM,
     PORTFOLIO,
     TOKEN,
+    NOTIFICATION,
+    OFFBOARDING_PLAN,
+    OFFBOARDING_ITEM,
     OWNER,
     CONTACT_TYPE,
     WORK_TYPE,

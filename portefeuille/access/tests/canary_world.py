@@ -30,13 +30,17 @@ from django.test import Client as HttpClient
 from PIL import Image, PngImagePlugin
 
 from portefeuille.access import services as access
+from portefeuille.access.holdings import holdings_of
 from portefeuille.access.models import (
     AccessGrant,
     ClientMember,
+    OffboardingItem,
+    OffboardingPlan,
     OwnerEntry,
     Portfolio,
     RoleAssignment,
 )
+from portefeuille.access.offboarding import create_offboarding_plan
 from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts import documents, timeline
 from portefeuille.contacts import services as contacts
@@ -62,6 +66,7 @@ from portefeuille.firms.models import (
     WorkStatus,
     WorkType,
 )
+from portefeuille.notifications.models import Notification
 
 PASSWORD = "canary horse battery staple"
 FIRM_A_IDS = 94_100_000
@@ -566,6 +571,15 @@ def build_firm_a(c: Canaries) -> FirmWorld:
         display_name=f"Groupe Ondine {b.t('HG renamed', *not_staff)}",
     )
 
+    # Notifications (docs/notifications.md): STAFF and LIMITED were each on H's team for a
+    # moment (a notification each, sent with full access), then taken off it: H is hidden
+    # from them again, and so are those notifications, in lists, counts and by id. STAFF was
+    # also on P's team for a moment (P is private: named, no link) and on O's (public).
+    staff_one = w.colleagues["staff"]
+    for client, who in ((h, staff_one), (h, limited_one), (p, staff_one), (o, staff_one)):
+        access.add_client_member(actor=admin, client=client, colleague=who)
+        access.remove_client_member(actor=admin, client=client, colleague=who)
+
     # The most secret first: the sweep samples the records a role may not see in this order.
     for key, found in (
         ("H", h),
@@ -677,10 +691,22 @@ def _collect_items(w: FirmWorld) -> None:
         (WorkType, "work_type"),
         (WorkStatus, "work_status"),
         (PersonalAccessToken, "token"),
+        (OffboardingPlan, "offboarding_plan"),
+        (OffboardingItem, "offboarding_item"),
     )
+    # An offboarding plan (docs/offboarding.md) of a colleague who holds clients: its pages
+    # name those clients, for the firm's admins only.
+    for colleague in w.colleagues.values():
+        if colleague.pk != w.admin.pk and colleague.is_active and holdings_of(colleague):
+            create_offboarding_plan(actor=w.admin, colleague=colleague, action="deactivate")
+            break
     for firm_model, kind in listed:
         for pk in _values(firm_model, "pk", firm_id=firm_id)[:3]:
             w.add_item(kind, f"{kind} {pk}", pk)
+    # Every notification: each role's own, and the others' (the most secret first).
+    contacts_by_id = {contact.pk: contact for contact in w.contacts.values()}
+    for pk, client_id in _values(Notification, "pk", "client_id", firm_id=firm_id):
+        w.add_item("notification", f"notification {pk}", pk, contacts_by_id.get(client_id))
 
 
 # ---------------------------------------------------------------------------------------
@@ -756,9 +782,20 @@ def tag_ids(world: World) -> None:
         for pk, client_id in _values(AuditEvent, "pk", "client_id", firm=firm):
             if client_id is None or level.get(client_id, NONE) < FULL:
                 hide(pk, f"audit event {pk} of {names.get(client_id, 'the firm')}")
+        # Offboarding plans and their places are for the admins (docs/offboarding.md).
+        for plan_model in (OffboardingPlan, OffboardingItem):
+            for pk in _values(plan_model, "pk", firm=firm):
+                hide(pk, f"{plan_model.__name__} {pk} (admins only)")
         for pk, owner_id in _values(PersonalAccessToken, "pk", "colleague_id", firm=firm):
             if owner_id != me.pk:
                 hide(pk, f"API token {pk} of colleague {owner_id}")
+        for pk, recipient_id, client_id in _values(
+            Notification, "pk", "recipient_id", "client_id", firm=firm
+        ):
+            if recipient_id != me.pk or (
+                client_id is not None and level.get(client_id, NONE) == NONE
+            ):
+                hide(pk, f"notification {pk} of colleague {recipient_id}")
 
 
 # ---------------------------------------------------------------------------------------

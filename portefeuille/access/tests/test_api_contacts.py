@@ -587,13 +587,39 @@ def test_moving_a_client_into_a_portfolio_gives_its_staff_access(
         content_type="application/json",
         headers=token_headers(admin),
     )
-    assert moved.status_code == 204
+    assert moved.status_code == 200, moved.content
+    assert moved.json() == {
+        "client_id": contact.pk,
+        "left": None,
+        "joined": {"id": portfolio.pk, "name": portfolio.name, "email": portfolio.email},
+    }
     listed = client.get(f"{base}/clients", headers=token_headers(staff)).json()["items"]
     assert [c["id"] for c in listed] == [contact.pk]
 
     out = client.delete(f"{base}/clients/{contact.pk}", headers=token_headers(admin))
     assert out.status_code == 204
     assert_problem(client.get(f"{URL}/{contact.pk}", headers=token_headers(staff)), 404)
+
+
+def test_moving_a_client_between_portfolios_answers_with_the_one_it_left(
+    client: Client, admin: Colleague
+) -> None:
+    north = PortfolioFactory.create(firm=admin.firm, name="Nord", email="nord@example.test")
+    south = PortfolioFactory.create(firm=admin.firm, name="Sud")
+    contact = ClientFactory.create(firm=admin.firm, portfolio=north)
+
+    moved = client.post(
+        f"/api/v1/portfolios/{south.pk}/clients",
+        {"client_id": contact.pk},
+        content_type="application/json",
+        headers=token_headers(admin),
+    )
+
+    assert moved.status_code == 200, moved.content
+    assert moved.json()["left"] == {"id": north.pk, "name": "Nord", "email": "nord@example.test"}
+    assert moved.json()["joined"]["id"] == south.pk
+    contact.refresh_from_db()
+    assert contact.portfolio_id == south.pk
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,7 @@ from portefeuille.contacts import views_details as contact_views
 from portefeuille.contacts import views_timeline as timeline_views
 from portefeuille.firms import views as firm_views
 from portefeuille.firms import views_settings as firm_settings_views
+from portefeuille.notifications import views as notification_views
 
 from . import canary_world as cw
 from . import figures, openapi_examples
@@ -57,6 +58,9 @@ from .canary_sweep import (
     EMAIL,
     GRANT,
     ITEM,
+    NOTIFICATION,
+    OFFBOARDING_ITEM,
+    OFFBOARDING_PLAN,
     OWNER,
     PHONE,
     PORTFOLIO,
@@ -204,6 +208,19 @@ WEB: dict[str, Web] = {
     "access:portfolio_change": Web(
         methods=(POST,), ids={"pk": PORTFOLIO}, slugs={"action": PORTFOLIO_ACTIONS}, body_ids=True
     ),
+    # The owner roster (admins).
+    "owners:owner_list": Web(),
+    "owners:owner_add": Web(methods=BOTH, body_ids=True),
+    "owners:owner_remove": Web(methods=BOTH, ids={"pk": OWNER}, body_ids=True),
+    "owners:owner_transfer": Web(methods=BOTH, ids={"pk": OWNER}, body_ids=True),
+    # Offboarding (docs/offboarding.md): admins only.
+    "offboarding:start": Web(
+        methods=(POST,), ids={"pk": COLLEAGUE}, slugs={"action": ("deactivate", "delete")}
+    ),
+    "offboarding:plan": Web(ids={"pk": OFFBOARDING_PLAN}),
+    "offboarding:assign": Web(methods=(POST,), ids={"pk": OFFBOARDING_PLAN}, body_ids=True),
+    "offboarding:preview": Web(ids={"pk": OFFBOARDING_PLAN}),
+    "offboarding:apply": Web(methods=(POST,), ids={"pk": OFFBOARDING_PLAN}),
     # Contacts.
     "contacts:list": Web(
         query=CONTACT_FILTERS,
@@ -216,6 +233,10 @@ WEB: dict[str, Web] = {
             {"view": "all", "kind": "client_group"},
             {"view": "all", "role": "1"},
             {"view": "all", "role": "3"},
+            {"view": "all", "coverage": "no_owner"},
+            {"view": "all", "coverage": "inactive_owner"},
+            {"view": "all", "coverage": "no_manager"},
+            {"view": "all", "coverage": "empty_team"},
         ),
         htmx=("more-contacts", "contact-results"),
         pages=True,
@@ -242,6 +263,7 @@ WEB: dict[str, Web] = {
         methods=BOTH, slugs={"kind": tuple(contact_forms.CREATE_FORMS)}, body_ids=True
     ),
     "contacts:detail": Web(ids={"pk": CONTACT}),
+    "contacts:coverage_fix": Web(methods=(POST,), body_ids=True),
     "contacts:edit": Web(
         methods=BOTH, ids={"pk": CONTACT}, slugs={"section": tuple(contact_views.SECTION_FORMS)}
     ),
@@ -350,6 +372,11 @@ WEB: dict[str, Web] = {
         queries=({}, {"client": "ondine"}, {"action": "contact.card_changed"}),
         pages=True,
     ),
+    # Notifications (each colleague's own).
+    "notifications:centre": Web(queries=({}, {"unread": "1"}), pages=True),
+    "notifications:read": Web(methods=(POST,), ids={"pk": NOTIFICATION}),
+    "notifications:read_all": Web(methods=(POST,)),
+    "notifications:preferences": Web(methods=BOTH),
     # The API's own pages (its operations are in API below).
     "api:openapi-json": Web(),
     "api:openapi-view": Web(),
@@ -374,6 +401,8 @@ FORM_IDS: dict[str, str] = {
     "team": TEAM,
     "owner": OWNER,
     "owner_to": OWNER,
+    "transfer_to": OWNER,
+    "to_owner": OWNER,
     "portfolio": PORTFOLIO,
     "contact_type": CONTACT_TYPE,
 }
@@ -437,12 +466,27 @@ API: dict[str, Op] = {
     "firms_api_delete_colleague": Op(path={"colleague_id": COLLEAGUE}),
     "firms_api_deactivate_colleague": Op(path={"colleague_id": COLLEAGUE}),
     "firms_api_reactivate_colleague": Op(path={"colleague_id": COLLEAGUE}),
+    "access_api_offboarding_create_plan": Op(),
+    "access_api_offboarding_get_plan": Op(path={"plan_id": OFFBOARDING_PLAN}),
+    "access_api_offboarding_update_plan": Op(path={"plan_id": OFFBOARDING_PLAN}),
+    "access_api_offboarding_preview_plan": Op(path={"plan_id": OFFBOARDING_PLAN}),
+    "access_api_offboarding_apply_plan": Op(path={"plan_id": OFFBOARDING_PLAN}),
     "firms_api_list_teams": Op(),
     "firms_api_create_team": Op(),
     "firms_api_get_team": Op(path={"team_id": TEAM}),
     "firms_api_update_team": Op(path={"team_id": TEAM}),
     "firms_api_delete_team": Op(path={"team_id": TEAM}),
     "firms_api_set_team_members": Op(path={"team_id": TEAM}),
+    "access_api_ownership_coverage_counts": Op(),
+    "access_api_ownership_fix_coverage": Op(),
+    "access_api_ownership_client_ownership_history": Op(
+        path=C, queries=({}, {"at": "2025-01-01T00:00:00+00:00"})
+    ),
+    "access_api_ownership_held": Op(
+        # `role` is owner|manager|role|member here; the sweep sends its id values too (422).
+        query={"colleague_id": COLLEAGUE, "owner_id": OWNER, "role": ROLE_FILTER},
+        queries=({}, {"role": "owner", "start": "2020-01-01", "end": "2030-12-31"}),
+    ),
     "contacts_api_clients_list_clients": Op(
         query={
             "owner": OWNER,
@@ -461,6 +505,8 @@ API: dict[str, Op] = {
             {"privacy": "private"},
             {"kind": "person"},
             {"mine": "true"},
+            {"coverage": "no_owner"},
+            {"coverage": "empty_team"},
         ),
     ),
     "contacts_api_clients_create_client": Op(),
@@ -542,6 +588,22 @@ API: dict[str, Op] = {
         path={"portfolio_id": PORTFOLIO}, query={"colleague_id": COLLEAGUE, "team_id": TEAM}
     ),
     "audit_api_list_events": Op(query={"client": CONTACT}),
+    "access_api_owners_list_owners": Op(),
+    "access_api_owners_create_owner": Op(),
+    "access_api_owners_get_owner": Op(path={"owner_id": OWNER}),
+    "access_api_owners_delete_owner": Op(
+        path={"owner_id": OWNER}, query={"transfer_to": OWNER}, queries=({}, {"transfer": "false"})
+    ),
+    "access_api_owners_transfer_owner_clients": Op(path={"owner_id": OWNER}),
+    "firms_api_firm_get_settings": Op(),
+    "firms_api_firm_update_settings": Op(),
+    "firms_api_firm_get_role_slots": Op(),
+    "firms_api_firm_set_role_slots": Op(),
+    "notifications_api_list_notifications": Op(queries=({}, {"unread": "true"})),
+    "notifications_api_read_all": Op(),
+    "notifications_api_read_one": Op(path={"notification_id": NOTIFICATION}),
+    "notifications_api_get_preferences": Op(),
+    "notifications_api_put_preferences": Op(),
 }
 
 # The integer fields of JSON bodies (by property name), and the kind of record they name.
@@ -556,12 +618,20 @@ BODY_IDS: dict[str, str | None] = {
     "member_ids": CONTACT,
     "group_ids": CONTACT,
     "client_id": CONTACT,
+    "client_ids": CONTACT,
     "manager_id": COLLEAGUE,
     "colleague_id": COLLEAGUE,
     "colleague_ids": COLLEAGUE,
     "team_id": TEAM,
     "team_ids": TEAM,
+    "to_owner_id": OWNER,
+    # An offboarding plan's assignments (docs/offboarding.md).
+    "items": OFFBOARDING_ITEM,
+    "portfolio_id": PORTFOLIO,
+    "successor_id": COLLEAGUE,
+    "successor_owner_id": OWNER,
     # Not ids: a number the operation needs.
+    "number": None,
     "version": None,
     "slot": None,
     "fiscal_year_end_day": None,
@@ -974,6 +1044,7 @@ SMALL_PAGES: tuple[tuple[Any, str, int], ...] = (
     (timeline_views, "DOCUMENTS_PAGE", 2),
     (audit_views, "EVENTS_PER_PAGE", 10),
     (firm_views, "COLLEAGUES_PER_PAGE", 3),
+    (notification_views, "PER_PAGE", 2),
 )
 
 

@@ -40,6 +40,8 @@ from django.utils import timezone
 from portefeuille.access.models import (
     AccessGrant,
     ClientMember,
+    OffboardingItem,
+    OffboardingPlan,
     OwnerEntry,
     Portfolio,
     PortfolioStaff,
@@ -69,6 +71,7 @@ from portefeuille.firms.models import (
     WorkStatus,
     WorkType,
 )
+from portefeuille.notifications.models import Notification, NotificationPreference
 from portefeuille.web import views as web_views
 
 from . import figures, openapi_examples
@@ -136,6 +139,14 @@ def _rows(firm: Firm, pk: int, tag: str) -> list[models.Model]:
     note = TimelineItem(
         pk=pk, firm=firm, client=client, kind=TimelineItem.Kind.NOTE, body=f"Note {tag}"
     )
+    plan = OffboardingPlan(
+        pk=pk,
+        firm=firm,
+        colleague=colleague,
+        colleague_name=f"Admin {tag}",
+        action=OffboardingPlan.Action.DEACTIVATE,
+        created_by=colleague,
+    )
     return [
         colleague,
         team,
@@ -182,6 +193,12 @@ def _rows(firm: Firm, pk: int, tag: str) -> list[models.Model]:
             size=1,
             content_type="application/pdf",
         ),
+        plan,
+        OffboardingItem(pk=pk, firm=firm, plan=plan, kind="manager", client=client),
+        Notification(
+            pk=pk, firm=firm, recipient=colleague, kind="client.manager_given", client=client
+        ),
+        NotificationPreference(pk=pk, firm=firm, colleague=colleague, kind="client.owner_given"),
     ]
 
 
@@ -210,10 +227,14 @@ def create_both_firms() -> tuple[Colleague, Colleague]:
             row.save(force_insert=True)
     # Two more colleagues of firm A, so its pages offer every action on a colleague (one
     # cannot deactivate oneself); their ids are never probed, only the links they bring.
+    # The active one is on the client's team: the pages to deactivate or delete someone who
+    # holds clients link to the offboarding plan (docs/offboarding.md).
     for n, active in enumerate((True, False)):
-        Colleague.objects.create(
+        other = Colleague.objects.create(
             firm=ours, email=f"staff-{n}@example.test", is_active=active, password="!cross-firm"
         )
+        if active:
+            ClientMember.objects.create(firm=ours, client_id=OURS, colleague=other)
     return Colleague.objects.get(pk=OURS), Colleague.objects.get(pk=THEIRS)
 
 

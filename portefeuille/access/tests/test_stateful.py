@@ -4,12 +4,14 @@ with the model — no stale copy anywhere.
 
 A run starts from a random world (worlds.py) plus an active admin of firm 0 who acts.
 Each step is one service call: grant or revoke access, move a client between portfolios,
-change its privacy, its manager, a role holder or its owner, add or remove a client-team
-member, staff or unstaff a portfolio, change a team's members, deactivate or reactivate a
-colleague. Client-team steps are tried by the admin or by any colleague of firm 0: the
-model says whether §4 lets them (admin, or the client's owner or manager) and, if not,
-whether the refusal must be a 404 (the client does not exist for them) or a 403. A few
-steps aim at objects of the other firm: always a 404. Refused steps change nothing.
+change its privacy, its manager, a role holder or its owner, transfer all the clients of
+one owner to another, add or remove a client-team member, staff or unstaff a portfolio,
+change a team's members, deactivate or reactivate a colleague, offboard a colleague (every
+place to one successor, then deactivated). Client-team steps are tried by the admin or by
+any colleague of firm 0: the model says whether §4 lets them (admin, or the client's owner
+or manager) and, if not, whether the refusal must be a 404 (the client does not exist for
+them) or a 403. A few steps aim at objects of the other firm: always a 404. Refused steps
+change nothing.
 
 After every step: every colleague's `visible_clients` (both levels) matches the model;
 on the clients the step touched, `level` for every colleague, and `explain`; and for every
@@ -38,6 +40,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from portefeuille.access import offboarding
 from portefeuille.access import services as access
 from portefeuille.access.models import OwnerEntry, Portfolio
 from portefeuille.contacts.models import Contact
@@ -420,6 +423,38 @@ class AccessMachine(RuleBasedStateMachine):
             {client},
         )
 
+    @precondition(lambda self: self.ready and len(self.keys("owners")) > 1)
+    @rule(data=st.data())
+    def transfer_owner_clients(self, data: st.DataObject) -> None:
+        """All the clients of one roster entry to another (admins only), in one go."""
+        actor = self.actor_for(data)
+        entries = self.keys("owners")
+        source = self.pick(data, entries, "from owner")
+        # Mostly another entry; sometimes itself, which is refused.
+        target = self.pick(data, entries, "to owner")
+        refusal = self.admin_refusal(actor)
+        if refusal is None and (
+            target == source or self.inactive(self.world.owners[target].colleague)
+        ):
+            refusal = ValidationError
+        moving = {c for c in self.keys("clients") if self.world.clients[c].owner == source}
+
+        def apply() -> None:
+            for c in moving:
+                self.world.clients[c].owner = target
+
+        self.attempt(
+            f"colleague {actor} transfers the clients of owner entry {source} to {target}",
+            refusal,
+            lambda: access.transfer_clients(
+                actor=self.colleague(actor),
+                from_owner=self.owner_entry(source),
+                to_owner=self.owner_entry(target),
+            ),
+            apply,
+            moving,
+        )
+
     # --- portfolios (admins only) ----------------------------------------------------------
 
     @precondition(lambda self: self.has_clients())
@@ -520,11 +555,105 @@ class AccessMachine(RuleBasedStateMachine):
         def apply() -> None:
             u.active = not deactivating
 
+        # Deactivating: « Ne pas transférer » (the clients stay as they are); the handing
+        # over is the offboarding step below.
+        choice = {"transfer": False} if deactivating else {}
         service = firms.deactivate_colleague if deactivating else firms.reactivate_colleague
         self.attempt(
             f"admin {'deactivates' if deactivating else 'reactivates'} colleague {colleague}",
             refusal,
-            lambda: service(actor=self.colleague(self.admin), colleague=self.colleague(colleague)),
+            lambda: service(
+                actor=self.colleague(self.admin), colleague=self.colleague(colleague), **choice
+            ),
+            apply,
+            set(self.keys("clients")),
+        )
+
+    @precondition(lambda self: self.ready and len(self.keys("colleagues")) > 2)
+    @rule(data=st.data())
+    def offboard_colleague(self, data: st.DataObject) -> None:
+        """An offboarding plan: every place of an active colleague to one successor (or
+        nobody), applied, then the colleague is deactivated (docs/offboarding.md)."""
+        active = [
+            k
+            for k in self.keys("colleagues")
+            if k != self.admin and self.world.colleagues[k].active
+        ]
+        if len(active) < 2:
+            return
+        leaver = self.pick(data, active, "leaver")
+        successor = data.draw(
+            st.none() | st.sampled_from([k for k in active if k != leaver]), label="successor"
+        )
+        world, firm = self.world, self.world.firms[HOME]
+        clients = [world.clients[c] for c in self.keys("clients")]
+        entries = [k for k in self.keys("owners") if world.owners[k].colleague == leaver]
+        successor_entry = next(
+            (k for k in self.keys("owners") if world.owners[k].colleague == successor), None
+        )
+        owns = any(c.owner in entries for c in clients if c.owner is not None)
+        untitled = any(
+            holder == leaver and slot not in firm.role_titles
+            for c in clients
+            for slot, holder in c.roles.items()
+        )
+        refusal: Refusal = None
+        if successor is not None and (
+            (owns and (successor_entry is None or not firm.ownership_enabled)) or untitled
+        ):
+            refusal = ValidationError
+        teams_with_clients = {t for c in clients for t in c.member_teams} | {
+            t for p in self.keys("portfolios") for t in world.portfolios[p].staff_teams
+        }
+
+        def call() -> None:
+            with transaction.atomic():
+                plan = offboarding.create_offboarding_plan(
+                    actor=self.colleague(self.admin),
+                    colleague=self.colleague(leaver),
+                    action="deactivate",
+                )
+                offboarding.set_offboarding_successors(
+                    actor=self.colleague(self.admin),
+                    plan=plan,
+                    successor=self.colleague(successor) if successor is not None else None,
+                )
+                offboarding.apply_offboarding(actor=self.colleague(self.admin), plan=plan)
+
+        def apply() -> None:
+            for c in clients:
+                if c.owner is not None and c.owner in entries:
+                    c.owner = successor_entry if successor is not None else None
+                if c.manager == leaver:
+                    c.manager = successor
+                for slot, holder in list(c.roles.items()):
+                    if holder == leaver:
+                        if successor is None:
+                            del c.roles[slot]
+                        else:
+                            c.roles[slot] = successor
+                if leaver in c.members:
+                    c.members.discard(leaver)
+                    if successor is not None:
+                        c.members.add(successor)
+            for p in self.keys("portfolios"):
+                staff = world.portfolios[p].staff
+                if leaver in staff:
+                    staff.discard(leaver)
+                    if successor is not None:
+                        staff.add(successor)
+            for t in self.keys("teams"):
+                members = world.teams[t].members
+                if t in teams_with_clients and leaver in members:
+                    members.discard(leaver)
+                    if successor is not None:
+                        members.add(successor)
+            world.colleagues[leaver].active = False
+
+        self.attempt(
+            f"admin offboards colleague {leaver} to {successor}",
+            refusal,
+            call,
             apply,
             set(self.keys("clients")),
         )

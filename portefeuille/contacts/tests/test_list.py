@@ -395,11 +395,11 @@ def test_the_page_costs_the_same_number_of_queries_whatever_its_size(
     http.get("/contacts/", {"view": "all"})  # warm the session and the caches
     # Session + colleague (2), role slots (1), statuses (1), rows (1), cards (1),
     # memberships (1), related contacts (1), firm + filter options: types, colleagues,
-    # owners, portfolios (5).
-    with django_assert_num_queries(13):
+    # owners, portfolios (5), the header's unread notifications (1).
+    with django_assert_num_queries(14):
         small = http.get("/contacts/", {"view": "all"})
     _populate(firm, 12)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         large = http.get("/contacts/", {"view": "all"})
     assert small.status_code == large.status_code == 200
     assert len(rows(large.content.decode())) > len(rows(small.content.decode()))
