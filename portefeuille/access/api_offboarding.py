@@ -88,7 +88,7 @@ class IssueOut(Schema):
 
 
 class ChangeOut(Schema):
-    change: Literal["gone", "new"]
+    change: Literal["gone", "new", "successor_gone"]
     kind: str
     client_id: int | None
     slot: int | None

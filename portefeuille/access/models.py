@@ -229,6 +229,11 @@ class OffboardingItem(FirmScoped):
     successor_owner = models.ForeignKey(
         OwnerEntry, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # The ids chosen, kept when the successor (or the roster entry) is deleted since: the
+    # foreign keys above are then emptied, and the apply refuses the plan instead of
+    # leaving the place empty (docs/offboarding.md).
+    chosen_successor = models.BigIntegerField(null=True)
+    chosen_owner = models.BigIntegerField(null=True)
 
     class Meta:
         ordering = ["pk"]

@@ -24,6 +24,11 @@ Decisions where the product text is silent (docs/offboarding.md says the same):
 - The plan is the state it was made on: at apply time, any place the leaver gained or lost
   since (someone changed a client, a portfolio or a team) refuses the whole plan with the
   list of changes; nothing is applied. Make a new plan.
+- So does a successor chosen (a colleague, or a roster entry for the owner place) who was
+  deleted since: the place would otherwise be left empty without anyone choosing it.
+  Choosing another successor for the place clears it.
+- Each successor gets one notification per role for the whole plan: naming the client
+  when they are given one, else how many (notifications.notify_many).
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ from portefeuille.contacts.models import Contact
 from portefeuille.firms import services as firms
 from portefeuille.firms.guards import field_error, require_admin, same_firm
 from portefeuille.firms.models import Colleague, Firm, RoleSlot, Team, TeamMembership
-from portefeuille.notifications.services import notify
+from portefeuille.notifications.services import notify_many
 
 ACTIONS = tuple(OffboardingPlan.Action.values)
 NOTIFY_KINDS = {
@@ -475,6 +480,7 @@ def create_offboarding_plan(
                 portfolio_id=holding.portfolio_id,
                 team_id=holding.team_id,
                 successor=successor,
+                chosen_successor=successor.pk if successor is not None else None,
             )
         )
     OffboardingItem.objects.bulk_create(items)
@@ -555,7 +561,11 @@ def set_offboarding_successors(
         else:
             item.successor = successor
             item.successor_owner = None
-    OffboardingItem.objects.bulk_update(selected, ["successor", "successor_owner"])
+        item.chosen_successor = item.successor.pk if item.successor is not None else None
+        item.chosen_owner = item.successor_owner.pk if item.successor_owner is not None else None
+    OffboardingItem.objects.bulk_update(
+        selected, ["successor", "successor_owner", "chosen_successor", "chosen_owner"]
+    )
     return len(selected)
 
 
@@ -587,7 +597,35 @@ def _changes(state: _State, plan: OffboardingPlan, items: list[OffboardingItem])
                     message=_describe_change(state, change, holding, name),
                 )
             )
+    # A successor chosen, deleted since (the foreign key emptied itself): the place would be
+    # left empty silently; the plan is refused until another successor is chosen.
+    for item in items:
+        if (item.chosen_successor is not None and item.successor_id is None) or (
+            item.chosen_owner is not None and item.successor_owner_id is None
+        ):
+            holding = _holding(item)
+            result.append(
+                Change(
+                    change="successor_gone",
+                    kind=item.kind,
+                    client_id=item.client_id,
+                    slot=item.slot,
+                    portfolio_id=item.portfolio_id,
+                    team_id=item.team_id,
+                    message=_describe_gone_successor(state, holding),
+                )
+            )
     return result
+
+
+def _describe_gone_successor(state: _State, holding: Holding) -> str:
+    text = _(
+        "Le successeur choisi pour cette place a été supprimé depuis le plan : choisissez "
+        "qui la reprend. %(role)s"
+    ) % {"role": _role_label(state, holding)}
+    if holding.client_id is None:
+        return text
+    return f"{text} ({_('client « %(name)s »') % {'name': _client_name(state, holding.client_id)}})"
 
 
 def preview_offboarding(*, actor: Colleague, plan: OffboardingPlan) -> Preview:
@@ -647,9 +685,10 @@ class Applied:
 @transaction.atomic
 def apply_offboarding(*, actor: Colleague, plan: OffboardingPlan) -> Applied:
     """Applies the plan in one transaction: every place goes to its successor (or nobody),
-    one history event per change, a notification to each successor, then the colleague is
-    deactivated or deleted. Refused with what changed (PlanChanged) when the leaver's places
-    are not those the plan was made on, and with the issues when a place is refused;
+    one history event per change, one notification per successor and role (naming the
+    client, or how many), then the colleague is deactivated or deleted. Refused with what
+    changed (PlanChanged) when the leaver's places are not those the plan was made on or a
+    successor chosen was deleted since, and with the issues when a place is refused;
     nothing is written then."""
     require_admin(actor)
     Firm.objects.select_for_update().filter(pk=actor.firm_id).first()
@@ -699,7 +738,9 @@ class _Writer:
         self.events: list[Any] = []
         self.owners: dict[int | None, list[Contact]] = defaultdict(list)
         self.managers: dict[int | None, list[Contact]] = defaultdict(list)
-        self.notices: list[tuple[str, Colleague, Contact, dict[str, Any]]] = []
+        # Per (kind, successor, params): the clients they are given, told once per group.
+        self.notices: dict[tuple[str, int, tuple[tuple[str, Any], ...]], list[Contact]] = {}
+        self.recipients: dict[int, Colleague] = {}
         self.changed = 0
         self.notified = 0
         self.entries: dict[int, OwnerEntry] = {}
@@ -715,7 +756,9 @@ class _Writer:
         self, kind: str, colleague: Colleague | None, client: Contact, **params: Any
     ) -> None:
         if colleague is not None:
-            self.notices.append((NOTIFY_KINDS[kind], colleague, client, params))
+            self.recipients[colleague.pk] = colleague
+            key = (NOTIFY_KINDS[kind], colleague.pk, tuple(sorted(params.items())))
+            self.notices.setdefault(key, []).append(client)
 
     def hand_over(self, item: OffboardingItem) -> None:
         successor = self.successor(item)
@@ -736,7 +779,8 @@ class _Writer:
                 before={"owner": audit_ref(self.entry)},
                 after={"owner": audit_ref(entry)},
             )
-            self.notice(OWNER, entry.colleague if entry else None, client)
+            if entry is not None:
+                self.notice(OWNER, entry.colleague, client, owner_id=entry.pk)
         elif item.kind == MANAGER:
             assert client is not None
             self.managers[successor.pk if successor else None].append(client)
@@ -746,7 +790,8 @@ class _Writer:
                 before={"manager": audit_ref(self.leaver)},
                 after={"manager": audit_ref(successor)},
             )
-            self.notice(MANAGER, successor, client)
+            if successor is not None:
+                self.notice(MANAGER, successor, client, manager_id=successor.pk)
         elif item.kind == ROLE:
             assert client is not None
             self._role(item, client, successor)
@@ -819,11 +864,12 @@ class _Writer:
         for manager_id, clients in self.managers.items():
             update_clients(clients, manager_id=manager_id)
         bulk_record(self.events)
-        for kind, colleague, client, params in self.notices:
-            self.notified += notify(
+        # One notification per successor and role, naming the client when it is one.
+        for (kind, colleague_id, params), clients in self.notices.items():
+            self.notified += notify_many(
                 kind=kind,
-                recipients=[colleague],
-                client=client,
+                recipient=self.recipients[colleague_id],
+                clients=clients,
                 actor=self.actor,
-                params=params or None,
+                params=dict(params) or None,
             )

@@ -35,7 +35,7 @@ def notification_message(
     """The e-mail, or None when it must not be sent any more: the recipient was deleted or
     deactivated, the client was deleted or is hidden from them now, the portfolio it names
     was deleted. The client is named at the recipient's level now (name only → no link
-    to its page)."""
+    to its page); several clients given at once are named by none, only counted."""
     recipient = (
         Colleague.objects.select_related("firm").filter(pk=recipient_id, is_active=True).first()
     )

@@ -14,7 +14,10 @@ from django.utils.translation import gettext_lazy as _
 class Kind:
     code: str
     label: Promise
-    # Whether the notification is about one client (else about a portfolio or a batch).
+    # Whether the notification is about one client (else about a portfolio or a batch). A
+    # kind about a client also tells of a batch — several clients given at once, by a bulk
+    # change or an offboarding — as one notification with no client and their `count`
+    # (services.notify_many; docs/notifications.md).
     about_client: bool
 
 

@@ -152,8 +152,57 @@ def _count(params: Mapping[str, Any]) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def _template(kind: str, params: Mapping[str, Any], names: _Names) -> tuple[str, dict[str, str]]:
-    """The sentence (with `%(client)s` where the client's name goes) and its other values."""
+def _batch_template(
+    kind: str, params: Mapping[str, Any], names: _Names
+) -> tuple[str, dict[str, str]] | None:
+    """The sentence of several clients given at once (no client named): how many, counted
+    at sending time among those the reader then saw in full and was given."""
+    count = _count(params)
+    values = {"count": str(count)}
+    if kind == k.OWNER_GIVEN:
+        return ngettext(
+            "%(count)s client vous a été confié comme responsable client.",
+            "%(count)s clients vous ont été confiés comme responsable client.",
+            count,
+        ), values
+    if kind == k.MANAGER_GIVEN:
+        return ngettext(
+            "%(count)s client vous a été confié comme gestionnaire.",
+            "%(count)s clients vous ont été confiés comme gestionnaire.",
+            count,
+        ), values
+    if kind == k.ROLE_GIVEN:
+        slot = params.get("slot")
+        title = names.slots.get(slot, "") if isinstance(slot, int) else ""
+        if title:
+            return ngettext(
+                "Le rôle « %(role)s » vous a été confié auprès de %(count)s client.",
+                "Le rôle « %(role)s » vous a été confié auprès de %(count)s clients.",
+                count,
+            ), {**values, "role": title}
+        return ngettext(
+            "Un rôle vous a été confié auprès de %(count)s client.",
+            "Un rôle vous a été confié auprès de %(count)s clients.",
+            count,
+        ), values
+    if kind == k.MEMBER_GIVEN:
+        return ngettext(
+            "Vous avez été ajouté à l'équipe de %(count)s client.",
+            "Vous avez été ajouté à l'équipe de %(count)s clients.",
+            count,
+        ), values
+    return None
+
+
+def _template(
+    kind: str, params: Mapping[str, Any], names: _Names, *, batch: bool = False
+) -> tuple[str, dict[str, str]]:
+    """The sentence (with `%(client)s` where the client's name goes) and its other values;
+    `batch`: a kind about a client, told of several clients at once (no client)."""
+    if batch:
+        found = _batch_template(kind, params, names)
+        if found is not None:
+            return found
     if kind == k.OWNER_GIVEN:
         return _("Vous êtes désormais responsable client de %(client)s."), {}
     if kind == k.MANAGER_GIVEN:
@@ -223,6 +272,13 @@ def _link(kind: str, params: Mapping[str, Any]) -> str | None:
     """Where a notification about no single client leads: the clients it is about (the
     list shows each at the reader's level)."""
     base = reverse("contacts:list")
+    if kind == k.OWNER_GIVEN and isinstance(params.get("owner_id"), int):
+        return f"{base}?owner={params['owner_id']}"
+    if kind == k.MANAGER_GIVEN and isinstance(params.get("manager_id"), int):
+        return f"{base}?manager={params['manager_id']}"
+    if kind in (k.OWNER_GIVEN, k.MANAGER_GIVEN, k.ROLE_GIVEN, k.MEMBER_GIVEN):
+        # No filter for a role or a membership: the reader's own clients.
+        return base
     if kind == k.PORTFOLIO_STAFF_GIVEN and isinstance(params.get("portfolio_id"), int):
         return f"{base}?portfolio={params['portfolio_id']}"
     if kind in (k.TRANSFERRED_TO, k.TRANSFERRED_FROM) and isinstance(
@@ -251,7 +307,9 @@ def show(reader: Colleague, notifications: Iterable[Notification]) -> list[Shown
         if client is not None and level == Level.NONE:
             continue
         params = notification.params or {}
-        template, values = _template(notification.kind, params, names)
+        kind = k.KINDS.get(notification.kind)
+        many = client is None and kind is not None and kind.about_client
+        template, values = _template(notification.kind, params, names, batch=many)
         client_name = client.display_name if client is not None else ""
         client_url = (
             reverse("contacts:detail", args=[client.pk])

@@ -1,7 +1,7 @@
 """Bulk changes of the client team (docs/coverage.md): one owner or one manager for many
 clients at once, as the coverage monitor's fix does. Each comes as a plan (what would
 change, what the actor may not change) and its application, one transaction with one
-history event per client changed and a notification to the new owner or manager.
+history event per client changed and one notification to the new owner or manager.
 
 Decisions where the product text is silent:
 - A client the actor does not see in full is left out silently (it does not exist for
@@ -9,8 +9,8 @@ Decisions where the product text is silent:
   or manager) is listed as refused, by name, and left as it is; the rest is applied.
 - A client that already has this owner or manager is counted as unchanged: no event, no
   notification.
-- The new owner or manager gets one notification per client they are given, the same one
-  as for a single change (notifications/kinds.py).
+- The new owner or manager gets one notification for the whole change: naming the client
+  when they are given one, else how many they were given (notifications.notify_many).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from portefeuille.contacts.models import Contact
 from portefeuille.firms.guards import require_active
 from portefeuille.firms.models import Colleague
 from portefeuille.notifications.kinds import MANAGER_GIVEN, OWNER_GIVEN
-from portefeuille.notifications.services import notify
+from portefeuille.notifications.services import notify_many
 
 from .checks import AUDIT_BATCH, bulk_record, fresh_firm, require_active_colleague, update_clients
 
@@ -121,8 +121,9 @@ def _apply(
     recipient = value.colleague if isinstance(value, OwnerEntry) else value
     if recipient is None:  # a manual owner, known by name only: nobody to tell
         return
-    for client in plan.changed:
-        notify(kind=kind, recipients=[recipient], client=client, actor=actor)
+    # The filter of the contacts list showing them (notifications/reading.py).
+    link = {"owner_id": value.pk} if isinstance(value, OwnerEntry) else {"manager_id": value.pk}
+    notify_many(kind=kind, recipient=recipient, clients=plan.changed, actor=actor, params=link)
 
 
 @transaction.atomic

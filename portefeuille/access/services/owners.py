@@ -23,8 +23,8 @@ from portefeuille.firms.guards import (
     same_firm,
 )
 from portefeuille.firms.models import Colleague, Firm
-from portefeuille.notifications.kinds import TRANSFERRED_FROM, TRANSFERRED_TO
-from portefeuille.notifications.services import notify
+from portefeuille.notifications.kinds import MANAGER_GIVEN, TRANSFERRED_FROM, TRANSFERRED_TO
+from portefeuille.notifications.services import notify, notify_many
 
 from .checks import bulk_record, require_active_colleague, update_clients
 
@@ -44,16 +44,21 @@ def add_roster_owner(
     *,
     actor: Colleague,
     colleague: Colleague | None = None,
-    name: str = "",
+    name: str | None = None,
     allow_manual: bool = False,
 ) -> OwnerEntry:
     """Adds a colleague, or a manual owner known by name, to the owner roster.
 
-    A manual name that matches an active colleague is refused (code "matches_colleague",
-    with the colleague's id in the error's params) unless `allow_manual` confirms it.
+    `name` given (even blank) asks for a manual owner: a blank one is refused as a required
+    name. A manual name that matches an active colleague is refused (code
+    "matches_colleague", with the colleague's id in the error's params) unless
+    `allow_manual` confirms it.
     """
     require_admin(actor)
-    if (colleague is None) == (not (name or "").strip()):
+    named = bool((name or "").strip())
+    if colleague is None and name is not None and not named:
+        raise field_error("name", _("Ce champ est obligatoire."), "required")
+    if (colleague is None) == (not named):
         raise field_error(
             "colleague",
             _("Choisissez soit un collaborateur, soit un nom de responsable."),
@@ -249,7 +254,8 @@ def release_colleague_clients(
 ) -> Released:
     """Before a colleague is deactivated or deleted: the clients they own (through their
     roster entry) go to `owner_to`, those they manage to `manager_to` (None: nobody).
-    The roster entry itself stays until removed from the roster."""
+    The roster entry itself stays until removed from the roster. Told as a transfer is
+    (one notification to each owner), and the new manager once for all their clients."""
     require_admin(actor)
     same_firm(actor, colleague)
     entry = OwnerEntry.objects.filter(firm_id=actor.firm_id, colleague=colleague).first()
@@ -269,6 +275,8 @@ def release_colleague_clients(
     owned = 0
     if entry is not None:
         owned = _reassign_owner(actor, _locked_clients(actor, owner_id=entry.pk), entry, owner_to)
+        if owner_to is not None:
+            _notify_transfer(actor, entry, owner_to, owned)
     managed_clients = _locked_clients(actor, manager_id=colleague.pk)
     bulk_record(
         new_event(
@@ -281,6 +289,14 @@ def release_colleague_clients(
         for client in managed_clients
     )
     managed = update_clients(managed_clients, manager=manager_to)
+    if manager_to is not None:
+        notify_many(
+            kind=MANAGER_GIVEN,
+            recipient=manager_to,
+            clients=managed_clients,
+            actor=actor,
+            params={"manager_id": manager_to.pk},
+        )
     record_event(
         actor=actor,
         action="colleague.clients_released",

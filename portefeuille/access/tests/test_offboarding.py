@@ -221,8 +221,16 @@ def test_forty_clients_split_across_three_successors_then_applied(
     assert not Colleague.objects.filter(pk=leaver.pk).exists()
     assert AuditEvent.objects.filter(action="client.owner_changed").count() == 40
     assert AuditEvent.objects.filter(action="client.manager_changed").count() == 40
-    assert Notification.objects.filter(recipient=a, kind="client.owner_given").count() == 20
-    assert Notification.objects.filter(recipient=b, kind="client.manager_given").count() == 12
+    # One notification per successor and role, with how many clients (not one per client).
+    given = sorted(
+        (n.recipient_id, n.kind, n.client_id, n.params["count"]) for n in Notification.objects.all()
+    )
+    assert given == sorted(
+        (who.pk, kind, None, count)
+        for who, count in ((a, 20), (b, 12), (c, 8))
+        for kind in ("client.owner_given", "client.manager_given")
+    )
+    assert applied.notified == 6
     assert OffboardingPlan.objects.get(pk=plan.pk).applied_at is not None
 
 

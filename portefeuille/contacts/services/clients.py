@@ -27,6 +27,8 @@ from portefeuille.firms.guards import (
     same_firm,
 )
 from portefeuille.firms.models import Colleague, ContactType, Firm, Privacy
+from portefeuille.notifications.kinds import OWNER_GIVEN
+from portefeuille.notifications.services import notify
 
 from .. import validators
 from ..models import (
@@ -201,6 +203,10 @@ def create_client(
             "manager": audit_ref(manager),
         },
     )
+    given = owner.colleague if owner is not None else None
+    if given is not None and given.pk != actor.pk:
+        # The owner chosen is told, as when a client's owner changes (never the actor).
+        notify(kind=OWNER_GIVEN, recipients=[given], client=client, actor=actor)
     return client
 
 
