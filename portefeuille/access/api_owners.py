@@ -25,11 +25,11 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from portefeuille.api.auth import api_colleague
-from portefeuille.api.errors import problem_responses
+from portefeuille.api.errors import in_query, problem_responses, renamed
 from portefeuille.api.lookup import Id, get_or_404
 from portefeuille.api.pagination import Page, PageQuery, paginate
 from portefeuille.contacts.api_clients import colleague_ref, pick
-from portefeuille.firms.guards import UNSET, Unset
+from portefeuille.firms.guards import UNSET, Unset, require_admin
 from portefeuille.firms.models import Colleague
 
 from . import rules, services
@@ -86,16 +86,22 @@ def list_owners(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     summary="Add a colleague or a manual owner to the roster (admins)",
 )
 def create_owner(request: HttpRequest, payload: OwnerIn) -> Status[dict[str, Any]]:
+    """A `name` sent (even empty or null) asks for a manual owner."""
     actor = api_colleague(request)
+    require_admin(actor)  # before the body's ids are looked up: staff learn none of them
     colleague = pick(
         Colleague.objects.filter(firm_id=actor.firm_id), payload.colleague_id, "colleague_id"
     )
-    entry = services.add_roster_owner(
-        actor=actor,
-        colleague=colleague,
-        name=payload.name or "",
-        allow_manual=payload.allow_manual,
-    )
+    try:
+        entry = services.add_roster_owner(
+            actor=actor,
+            colleague=colleague,
+            name=(payload.name or "") if "name" in payload.model_fields_set else None,
+            allow_manual=payload.allow_manual,
+        )
+    except ValidationError as error:
+        # The service names its argument; the body names the field `colleague_id`.
+        raise renamed(error, {"colleague": "colleague_id"}) from None
     return Status(201, _answer(actor, entry))
 
 
@@ -120,24 +126,29 @@ def delete_owner(
     are left without an owner. One of the two is needed when the owner has clients."""
     actor = api_colleague(request)
     entry = get_or_404(_roster(actor), owner_id)
-    if transfer is False and transfer_to is not None:
-        raise ValidationError(
-            {
-                "transfer": ValidationError(
-                    _(
-                        "Choisissez soit un responsable qui reçoit les clients, soit de ne pas "
-                        "les transférer, pas les deux."
-                    ),
-                    code="contradictory",
-                )
-            }
-        )
-    target: OwnerEntry | Unset | None = UNSET
-    if transfer_to is not None:
-        target = pick(_roster(actor), transfer_to, "transfer_to")
-    elif transfer is False:
-        target = None
-    count = services.remove_roster_owner(actor=actor, entry=entry, transfer_to=target)
+    require_admin(actor)  # before the query's ids are looked up
+    try:
+        if transfer is False and transfer_to is not None:
+            raise ValidationError(
+                {
+                    "transfer": ValidationError(
+                        _(
+                            "Choisissez soit un responsable qui reçoit les clients, soit de ne "
+                            "pas les transférer, pas les deux."
+                        ),
+                        code="contradictory",
+                    )
+                }
+            )
+        target: OwnerEntry | Unset | None = UNSET
+        if transfer_to is not None:
+            target = pick(_roster(actor), transfer_to, "transfer_to")
+        elif transfer is False:
+            target = None
+        count = services.remove_roster_owner(actor=actor, entry=entry, transfer_to=target)
+    except ValidationError as error:
+        # Both choices are query parameters.
+        raise in_query(error, "transfer_to", "transfer") from None
     receiver = _answer(actor, target) if isinstance(target, OwnerEntry) else None
     return {"clients": count, "transferred_to": receiver}
 
@@ -154,18 +165,12 @@ def transfer_owner_clients(
     notified."""
     actor = api_colleague(request)
     source = get_or_404(_roster(actor), owner_id)
+    require_admin(actor)  # before the body's ids are looked up
     target = pick(_roster(actor), payload.to_owner_id, "to_owner_id")
     try:
         moved = services.transfer_clients(actor=actor, from_owner=source, to_owner=target)
     except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            raise
         # The service names its argument; the body names the field `to_owner_id`.
-        raise ValidationError(
-            {
-                "to_owner_id" if field == "to_owner" else field: messages
-                for field, messages in error.error_dict.items()
-            }
-        ) from None
+        raise renamed(error, {"to_owner": "to_owner_id"}) from None
     from_answer, to_answer = _answers(actor, [source, target])
     return {"moved": moved, "from_owner": from_answer, "to_owner": to_answer}

@@ -33,6 +33,7 @@ from portefeuille.api.auth import api_colleague
 from portefeuille.api.errors import problem_responses
 from portefeuille.api.lookup import Id
 from portefeuille.api.pagination import Page, PageQuery, paginate
+from portefeuille.firms.guards import field_error
 from portefeuille.firms.models import Colleague
 
 from . import coverage, ownership_history, services
@@ -47,8 +48,10 @@ Gap = Literal["no_owner", "inactive_owner", "no_manager", "empty_team"]
 Role = Literal["owner", "manager", "role", "member"]
 
 
-def _invalid(loc: tuple[str, ...], message: str) -> NinjaValidationError:
-    return NinjaValidationError([{"loc": loc, "msg": message, "type": "value_error"}])
+def _invalid(name: str, message: str) -> NinjaValidationError:
+    """A 422 on the query parameter `name` (a body field's is a field_error, keyed by it:
+    api/errors.py locates it in the body)."""
+    return NinjaValidationError([{"loc": ("query", name), "msg": message, "type": "value_error"}])
 
 
 # ---------------------------------------------------------------------------------------
@@ -114,11 +117,9 @@ def fix_coverage(request: HttpRequest, body: CoverageFixIn) -> dict[str, Any]:
     history event per client changed; the new owner or manager is notified."""
     actor = api_colleague(request)
     if (body.owner_id is None) == (body.manager_id is None):
-        raise _invalid(("body", "owner_id"), _("Donnez soit un responsable, soit un gestionnaire."))
+        raise field_error("owner_id", _("Donnez soit un responsable, soit un gestionnaire."))
     if body.gap in coverage.OWNER_GAPS and not actor.firm.ownership_enabled:
-        raise _invalid(
-            ("body", "gap"), _("Les responsables clients sont désactivés dans ce cabinet.")
-        )
+        raise field_error("gap", _("Les responsables clients sont désactivés dans ce cabinet."))
     gapped = coverage.clients_with_gap(actor, body.gap)
     if body.client_ids is not None:
         gapped = gapped.filter(pk__in=body.client_ids)
@@ -126,14 +127,14 @@ def fix_coverage(request: HttpRequest, body: CoverageFixIn) -> dict[str, Any]:
     if body.owner_id is not None:
         owner = OwnerEntry.objects.filter(firm_id=actor.firm_id, pk=body.owner_id).first()
         if owner is None:
-            raise _invalid(("body", "owner_id"), _("Responsable inconnu."))
+            raise field_error("owner_id", _("Responsable inconnu."), "unknown_id")
         act = services.plan_bulk_owner if body.dry_run else services.bulk_set_owner
         plan = act(actor=actor, client_ids=ids, owner=owner)
     else:
         assert body.manager_id is not None
         manager = Colleague.objects.filter(firm_id=actor.firm_id, pk=body.manager_id).first()
         if manager is None:
-            raise _invalid(("body", "manager_id"), _("Collaborateur inconnu."))
+            raise field_error("manager_id", _("Collaborateur inconnu."), "unknown_id")
         step = services.plan_bulk_manager if body.dry_run else services.bulk_set_manager
         plan = step(actor=actor, client_ids=ids, manager=manager)
     return {
@@ -209,7 +210,7 @@ def _moment(raw: str, name: str, *, end: bool = False) -> datetime.datetime:
             moment = datetime.datetime.fromisoformat(raw)
     except (ValueError, OverflowError):
         raise _invalid(
-            ("query", name), _("Donnez une date (AAAA-MM-JJ) ou une date et heure ISO 8601.")
+            name, _("Donnez une date (AAAA-MM-JJ) ou une date et heure ISO 8601.")
         ) from None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
@@ -270,18 +271,16 @@ def held(request: HttpRequest, page: Query[PageQuery], query: Query[HeldQuery]) 
     `?colleague_id=7&role=owner&start=2025-07-01&end=2025-09-30` for 2025-Q3."""
     actor = api_colleague(request)
     if (query.colleague_id is None) == (query.owner_id is None):
-        raise _invalid(
-            ("query", "colleague_id"), _("Donnez soit un collaborateur, soit un responsable.")
-        )
+        raise _invalid("colleague_id", _("Donnez soit un collaborateur, soit un responsable."))
     start = _moment(query.start, "start") if query.start else None
     end = _moment(query.end, "end", end=True) if query.end else None
     if start is not None and end is not None and end <= start:
-        raise _invalid(("query", "end"), _("La fin de la période doit suivre son début."))
+        raise _invalid("end", _("La fin de la période doit suivre son début."))
     colleague = None
     if query.colleague_id is not None:
         colleague = Colleague.objects.filter(firm_id=actor.firm_id, pk=query.colleague_id).first()
         if colleague is None:
-            raise _invalid(("query", "colleague_id"), _("Collaborateur inconnu."))
+            raise _invalid("colleague_id", _("Collaborateur inconnu."))
     who: dict[str, Any] = {"colleague": colleague, "owner": query.owner_id}
     result = paginate(
         ownership_history.held_clients(actor, **who), page, order=("search_name", "id")

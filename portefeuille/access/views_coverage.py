@@ -37,7 +37,9 @@ def _back(query: str) -> HttpResponse:
 
 def _client_ids(actor: Colleague, request: HttpRequest, query: str) -> list[int]:
     """The clients the fix is for: the filtered list's, all of them or the selected ones
-    among them (a selected client no longer in the list is left out)."""
+    among them (a selected client no longer in the list is left out). The confirmation of
+    "all the filtered clients" is for those the preview listed (`ids`, sent back by the
+    preview page), never for clients the list gained since."""
     titled = set(
         RoleSlot.objects.filter(firm_id=actor.firm_id)
         .exclude(title="")
@@ -45,8 +47,13 @@ def _client_ids(actor: Colleague, request: HttpRequest, query: str) -> list[int]
     )
     listed = queries.filtered_contacts(actor, filters_from_query(QueryDict(query), titled))
     if request.POST.get("scope") != "all":
-        chosen = {pk for raw in request.POST.getlist("client") if (pk := parse_id(raw))}
-        listed = listed.filter(pk__in=chosen)
+        raws = request.POST.getlist("client")
+    elif request.POST.get("confirm") == "1":
+        raws = request.POST.get("ids", "").split(",")
+    else:
+        raws = None
+    if raws is not None:
+        listed = listed.filter(pk__in={pk for raw in raws if (pk := parse_id(raw.strip()))})
     return list(listed.values_list("pk", flat=True))
 
 

@@ -79,7 +79,7 @@ def owner_add(request: HttpRequest, actor: Colleague) -> HttpResponse:
     """Adds the colleague picked (`colleague`), or the manual owner named (`name`); a name
     that matches a colleague is offered as that colleague, unless `allow_manual` confirms."""
     raw = request.POST.get("colleague", "")
-    name = request.POST.get("name", "")
+    name = request.POST.get("name")  # sent by the manual form, even empty
     colleague: Colleague | None = None
     errors: dict[str, str] = {}
     offer: dict[str, Any] | None = None
@@ -93,7 +93,7 @@ def owner_add(request: HttpRequest, actor: Colleague) -> HttpResponse:
         entry = services.add_roster_owner(
             actor=actor,
             colleague=colleague,
-            name="" if colleague is not None else name,
+            name=None if colleague is not None else name,
             allow_manual=request.POST.get("allow_manual") == "1",
         )
     except ValidationError as error:
@@ -119,7 +119,7 @@ def owner_add(request: HttpRequest, actor: Colleague) -> HttpResponse:
             _("%(name)s est ajouté à la liste des responsables clients.") % {"name": entry},
         )
         return redirect(_next_page(request) or "owners:owner_list")
-    context = _list_context(actor, errors=errors, name=name, offer=offer)
+    context = _list_context(actor, errors=errors, name=name or "", offer=offer)
     return render(request, "access/owner_list.html", context, status=422 if errors else 200)
 
 

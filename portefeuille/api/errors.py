@@ -6,7 +6,10 @@ answer. Raise
   (always the same body: a foreign id looks exactly like a missing one);
 - `django.core.exceptions.PermissionDenied` for a visible object the caller may not change;
 - `django.core.exceptions.ValidationError` (what services raise) for invalid input; keyed by
-  field, each key becomes the location `["body", field]`;
+  field, each key becomes the location `["body", field]` (a dotted key, `slots.1.title`, a
+  path into the body), or `["query", field]` for the fields named by `in_query(error, ...)`;
+  a hand-built ninja ValidationError is for query parameters only (`("query", name)`): its
+  body locations are read as ninja's, whose second part is the view's parameter name;
 - `portefeuille.api.concurrency.StaleWrite` (412) for a stale `If-Match`, `Conflict` (409) for a
   write that clashes with the current state, `TooManyRequests` (429);
 - or any other `ApiProblem` subclass.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -231,11 +235,31 @@ PYDANTIC_MESSAGES: dict[str, Promise] = {
 }
 
 
+# One choice as pydantic writes it in `expected`: a quoted text or a bare number, word.
+_CHOICE = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[-\w.]+""")
+
+
+def _choices(expected: str) -> str:
+    """Pydantic's English list of choices ("'a', 'b' or 'c'") in the active language;
+    unchanged when it cannot be read back exactly."""
+    choices = [found.group() for found in _CHOICE.finditer(expected)]
+    if len(choices) >= 3 and choices[-2] == "or":
+        choices = [*choices[:-2], choices[-1]]
+    if len(choices) < 2 or f"{', '.join(choices[:-1])} or {choices[-1]}" != expected:
+        return expected
+    return str(_("%(choices)s ou %(last)s")) % {
+        "choices": ", ".join(choices[:-1]),
+        "last": choices[-1],
+    }
+
+
 def _pydantic_message(error: Mapping[str, Any]) -> str:
     template = PYDANTIC_MESSAGES.get(error.get("type", ""))
     if template is None:
         return str(error.get("msg", ""))
     context = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+    if "expected" in context:
+        context["expected"] = _choices(context["expected"])
     try:
         return str(template) % context
     except (KeyError, ValueError, TypeError):
@@ -255,12 +279,42 @@ def ninja_validation_errors(exc: NinjaValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+def in_query(error: ValidationError, *fields: str) -> ValidationError:
+    """The same refusal, with these fields located in the query (`["query", field]`): for
+    an operation that reads them from its query string, e.g. `DELETE /owners/7?transfer_to=`.
+    Re-raise what it returns."""
+    error.problem_query_fields = frozenset(fields)  # type: ignore[attr-defined]
+    return error
+
+
+def renamed(error: ValidationError, names: Mapping[str, str]) -> ValidationError:
+    """The same refusal with its fields renamed (a service's argument `colleague` is the
+    body's `colleague_id`); its kind, facts for programs and query fields are kept."""
+    if not hasattr(error, "error_dict"):
+        return error
+    located: dict[str, list[ValidationError]] = {}
+    for field, field_errors in error.error_dict.items():
+        located.setdefault(names.get(field, field), []).extend(field_errors)
+    result = ValidationError(located)
+    for attribute in ("problem_slug", "problem_extras", "problem_query_fields"):
+        if hasattr(error, attribute):
+            setattr(result, attribute, getattr(error, attribute))
+    return result
+
+
 def django_validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
-    """A service's ValidationError as located messages: a field key is a body field."""
+    """A service's ValidationError as located messages: a field key is a body field, or a
+    query parameter when `in_query` says so."""
     errors: list[dict[str, Any]] = []
+    query_fields: frozenset[str] = getattr(exc, "problem_query_fields", frozenset())
     if hasattr(exc, "error_dict"):
         for field, field_errors in exc.error_dict.items():
-            loc = ["body"] if field == NON_FIELD_ERRORS else ["body", *field.split(".")]
+            if field == NON_FIELD_ERRORS:
+                loc = ["body"]
+            elif field in query_fields:
+                loc = ["query", field]
+            else:
+                loc = ["body", *field.split(".")]
             for error in field_errors:
                 errors.extend({"loc": loc, "msg": message} for message in error.messages)
     else:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from portefeuille.api.auth import api_colleague
@@ -100,9 +101,21 @@ def set_role_slots(
     request: HttpRequest, payload: RoleSlotsIn, response: HttpResponse, if_match: IfMatch = None
 ) -> dict[str, Any]:
     """Renaming a title renames it everywhere; an empty title hides the slot. Slots left
-    out keep their title."""
+    out keep their title; a slot number given twice is refused."""
     actor = api_colleague(request)
-    index = {slot.number: i for i, slot in enumerate(payload.slots)}
+    index: dict[int, int] = {}
+    repeated: dict[str, Any] = {}
+    for i, slot in enumerate(payload.slots):
+        if slot.number in index:
+            repeated[f"slots.{i}.number"] = ValidationError(
+                _("Le poste n°%(number)s est déjà donné plus haut dans la liste.")
+                % {"number": slot.number},
+                code="duplicate_slot",
+            )
+        else:
+            index[slot.number] = i
+    if repeated:
+        raise ValidationError(repeated)
     try:
         slots = services.set_role_slot_titles(
             actor=actor,

@@ -144,7 +144,7 @@ def test_deleting_an_owner_with_clients_needs_a_choice(
 
     problem = assert_problem(refused, 422)
     assert "3 clients" in problem["detail"]
-    assert problem["errors"][0]["loc"] == ["body", "transfer_to"]
+    assert problem["errors"][0]["loc"] == ["query", "transfer_to"]  # a query parameter
     assert OwnerEntry.objects.filter(pk=entry.pk).exists()
     assert Contact.objects.filter(owner=entry).count() == 3
 
@@ -401,3 +401,83 @@ def test_a_duplicate_role_title_is_located_on_its_slot(client: Client, admin: Co
     problem = assert_problem(refused, 422)
     assert problem["errors"][0]["loc"] == ["body", "slots", "1", "title"]
     assert not RoleSlot.objects.filter(firm=admin.firm).exclude(title="").exists()
+
+
+def test_a_duplicate_slot_number_is_refused_on_the_second_and_nothing_changes(
+    client: Client, admin: Colleague
+) -> None:
+    refused = client.put(
+        "/api/v1/firm/role-slots",
+        {"slots": [{"number": 1, "title": "A"}, {"number": 1, "title": "B"}]},
+        content_type="application/json",
+        headers=token_headers(admin),
+    )
+    problem = assert_problem(refused, 422)
+    assert [error["loc"] for error in problem["errors"]] == [["body", "slots", "1", "number"]]
+    assert problem["errors"][0]["msg"] == "Le poste n°1 est déjà donné plus haut dans la liste."
+    assert not RoleSlot.objects.filter(firm=admin.firm).exclude(title="").exists()
+
+
+# --- where a refusal is located ---------------------------------------------------------
+
+
+def test_the_refusals_of_a_removal_are_located_in_its_query(
+    client: Client, admin: Colleague, staff: Colleague
+) -> None:
+    entry = OwnerEntryFactory.create(firm=admin.firm, colleague=staff)
+    heir = OwnerEntryFactory.create(firm=admin.firm, colleague=admin)
+    _clients(admin.firm, entry, 1)
+    headers = token_headers(admin)
+    for query, field in (
+        (f"transfer_to={10**12}", "transfer_to"),  # unknown
+        (f"transfer_to={entry.pk}", "transfer_to"),  # itself
+        (f"transfer=false&transfer_to={heir.pk}", "transfer"),  # both
+    ):
+        problem = assert_problem(client.delete(f"{URL}/{entry.pk}?{query}", headers=headers), 422)
+        assert [error["loc"] for error in problem["errors"]] == [["query", field]], query
+    assert OwnerEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_the_refusals_of_an_addition_are_located_on_the_fields_sent(
+    client: Client, admin: Colleague, staff: Colleague
+) -> None:
+    OwnerEntryFactory.create(firm=admin.firm, colleague=staff)
+    gone = ColleagueFactory.create(firm=admin.firm, is_active=False)
+    headers = token_headers(admin)
+    for body in (
+        {"colleague_id": staff.pk},  # already on the roster
+        {"colleague_id": gone.pk},  # deactivated
+        {"colleague_id": staff.pk, "name": "Maître Durand"},  # both
+        {},  # neither
+    ):
+        refused = client.post(URL, body, content_type="application/json", headers=headers)
+        problem = assert_problem(refused, 422)
+        assert [error["loc"] for error in problem["errors"]] == [["body", "colleague_id"]], body
+    assert OwnerEntry.objects.filter(firm=admin.firm).count() == 1
+
+
+@pytest.mark.parametrize("name", ["", "   ", None])
+def test_a_manual_owner_with_an_empty_name_is_told_the_name_is_required(
+    client: Client, admin: Colleague, name: str | None
+) -> None:
+    refused = client.post(
+        URL, {"name": name}, content_type="application/json", headers=token_headers(admin)
+    )
+    problem = assert_problem(refused, 422)
+    assert problem["errors"] == [{"loc": ["body", "name"], "msg": "Ce champ est obligatoire."}]
+    assert not OwnerEntry.objects.filter(firm=admin.firm).exists()
+
+
+def test_staff_adding_an_owner_is_refused_before_the_ids_are_looked_up(
+    client: Client, admin: Colleague, staff: Colleague
+) -> None:
+    foreign = ColleagueFactory.create()
+    headers = token_headers(staff)
+    for body in (
+        {"colleague_id": 10**12},
+        {"colleague_id": foreign.pk},
+        {"colleague_id": staff.pk},
+    ):
+        refused = client.post(URL, body, content_type="application/json", headers=headers)
+        assert_problem(refused, 403)
+    assert not OwnerEntry.objects.exists()

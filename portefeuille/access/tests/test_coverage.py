@@ -3,6 +3,8 @@ the contacts page filtered by a gap, and the bulk fix (plan, then one transactio
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -195,7 +197,7 @@ def test_the_filtered_page_costs_what_the_plain_page_costs_whatever_its_size(
     assert response.content.decode().count('class="coverage-pick"') == 10
 
 
-def test_bulk_owner_plan_then_apply_with_one_event_and_notification_per_client(
+def test_bulk_owner_plan_then_apply_with_one_event_per_client_and_the_client_named(
     firm: Firm, staff: Colleague, world: dict[str, Contact]
 ) -> None:
     boss = ColleagueFactory.create(firm=firm, first_name="Bruno", last_name="Patron")
@@ -233,7 +235,14 @@ def test_bulk_manager_by_an_admin_counts_the_unchanged(
     assert done.unchanged == 1
     assert done.refused == []
     assert AuditEvent.objects.filter(action="client.manager_changed").count() == 2
-    assert Notification.objects.filter(kind="client.manager_given").count() == 2
+    # One notification for the whole change, with how many clients.
+    notice = Notification.objects.get()
+    assert (notice.recipient_id, notice.kind, notice.client_id) == (
+        manager.pk,
+        "client.manager_given",
+        None,
+    )
+    assert notice.params == {"count": 2, "manager_id": manager.pk}
     assert not coverage.clients_with_gap(admin, coverage.NO_MANAGER).filter(pk__in=ids).exists()
 
 
@@ -265,7 +274,8 @@ def test_the_fix_page_previews_then_applies_to_all_filtered_clients(
     assert preview.status_code == 200
     assert "5 clients seront modifiés." in preview.content.decode()
     assert not AuditEvent.objects.exists()
-    done = http.post("/contacts/coverage/fix/", {**form, "confirm": "1"})
+    ids = _previewed_ids(preview.content.decode())  # the preview page sends them back
+    done = http.post("/contacts/coverage/fix/", {**form, "ids": ids, "confirm": "1"})
     assert done.status_code == 302
     assert done["Location"] == "/contacts/?view=all&coverage=no_owner"
     assert coverage.coverage_counts(admin, ownership_enabled=True).no_owner == 0
@@ -344,3 +354,66 @@ def test_the_api_fix_needs_exactly_one_target(admin: Colleague, world: dict[str,
         "/api/v1/coverage/fix", {"gap": "no_owner"}, content_type="application/json"
     )
     assert response.status_code == 422
+
+
+def _previewed_ids(page: str) -> str:
+    found = re.search(r'<input type="hidden" name="ids" value="([0-9,]*)">', page)
+    assert found is not None, page
+    return found.group(1)
+
+
+def test_the_fix_page_confirms_only_the_clients_it_previewed(
+    admin: Colleague, world: dict[str, Contact]
+) -> None:
+    http = browse(admin)
+    entry = Colleague.objects.get(first_name="Marc").owner_entries.get()
+    form = {
+        "filters": "view=all&coverage=no_owner",
+        "scope": "all",
+        "target": "owner",
+        "owner": str(entry.pk),
+    }
+    preview = http.post("/contacts/coverage/fix/", form)
+    assert "5 clients seront modifiés." in preview.content.decode()
+    ids = _previewed_ids(preview.content.decode())
+    late = ClientFactory.create(firm=admin.firm, display_name="Arrivé après l'aperçu")
+
+    done = http.post("/contacts/coverage/fix/", {**form, "ids": ids, "confirm": "1"})
+
+    assert done.status_code == 302
+    changed = set(
+        AuditEvent.objects.filter(action="client.owner_changed").values_list("client_id", flat=True)
+    )
+    assert changed == {int(pk) for pk in ids.split(",")}
+    assert len(changed) == 5
+    late.refresh_from_db()
+    assert late.owner_id is None
+    # A confirmation without the previewed clients changes nobody.
+    again = http.post("/contacts/coverage/fix/", {**form, "confirm": "1"}, follow=True)
+    assert "Sélectionnez au moins un client." in again.content.decode()
+    late.refresh_from_db()
+    assert late.owner_id is None
+
+
+def test_the_api_fix_locates_its_refusals_on_the_fields_sent(
+    admin: Colleague, world: dict[str, Contact]
+) -> None:
+    http = browse(admin)
+    cases = [
+        ({"gap": "no_owner"}, ["body", "owner_id"]),
+        ({"gap": "no_owner", "owner_id": 10**12}, ["body", "owner_id"]),
+        ({"gap": "no_manager", "manager_id": 10**12}, ["body", "manager_id"]),
+    ]
+    for body, loc in cases:
+        response = http.post("/api/v1/coverage/fix", body, content_type="application/json")
+        assert response.status_code == 422, body
+        assert [error["loc"] for error in response.json()["errors"]] == [loc], body
+    admin.firm.ownership_enabled = False
+    admin.firm.save(update_fields=["ownership_enabled"])
+    off = http.post(
+        "/api/v1/coverage/fix",
+        {"gap": "no_owner", "owner_id": 1},
+        content_type="application/json",
+    )
+    assert [error["loc"] for error in off.json()["errors"]] == [["body", "gap"]]
+    assert not AuditEvent.objects.exists()

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from portefeuille.access.models import OffboardingPlan, OwnerEntry
 from portefeuille.api.testing import (  # noqa: F401
+    assert_problem,
     fast_password_hashing,
     fresh_rate_limits,
     token_headers,
@@ -141,6 +142,54 @@ def test_a_plan_of_another_firm_is_not_found_and_staff_may_not(
     url = f"/api/v1/offboarding/{plan.pk}/preview"
     assert client.get(url, headers=token_headers(stranger)).status_code == 404
     assert client.get(url, headers=token_headers(staff)).status_code == 403
+
+
+def test_a_plan_for_an_unknown_or_foreign_colleague_is_a_422_on_colleague_id(
+    client: Client, admin: Colleague
+) -> None:
+    foreign = ColleagueFactory.create()
+    for pk in (10**12, foreign.pk):
+        refused = client.post(
+            "/api/v1/offboarding",
+            {"colleague_id": pk, "action": "deactivate"},
+            content_type="application/json",
+            headers=token_headers(admin),
+        )
+        problem = assert_problem(refused, 422)
+        assert [error["loc"] for error in problem["errors"]] == [["body", "colleague_id"]]
+        assert str(pk) in problem["detail"]
+    assert not OffboardingPlan.objects.exists()
+
+
+def test_places_that_are_not_of_the_plan_are_a_422_on_items(
+    client: Client, admin: Colleague
+) -> None:
+    headers = token_headers(admin)
+    plan = client.post(
+        "/api/v1/offboarding",
+        {"colleague_id": _leaver(admin).pk, "action": "deactivate"},
+        content_type="application/json",
+        headers=headers,
+    ).json()
+    other = client.post(
+        "/api/v1/offboarding",
+        {"colleague_id": _leaver(admin).pk, "action": "deactivate"},
+        content_type="application/json",
+        headers=headers,
+    ).json()
+    successor = ColleagueFactory.create(firm=admin.firm)
+    mine = plan["items"][0]["id"]
+    for foreign in (other["items"][0]["id"], 10**12):
+        refused = client.patch(
+            f"/api/v1/offboarding/{plan['id']}",
+            {"assign": [{"items": [mine, foreign], "successor_id": successor.pk}]},
+            content_type="application/json",
+            headers=headers,
+        )
+        problem = assert_problem(refused, 422)
+        assert [error["loc"][-1] for error in problem["errors"]] == ["items"]
+        assert str(foreign) in problem["detail"]
+    assert not OffboardingPlan.objects.get(pk=plan["id"]).items.filter(successor=successor).exists()
 
 
 def test_the_offboard_command_previews_then_applies(admin: Colleague) -> None:

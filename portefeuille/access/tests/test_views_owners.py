@@ -89,6 +89,17 @@ def test_an_empty_manual_name_is_refused(signed_in: Client, admin: Colleague) ->
     assert not OwnerEntry.objects.filter(firm=admin.firm).exists()
 
 
+@pytest.mark.parametrize("name", ["", "   "])
+def test_an_empty_manual_name_is_said_to_be_required_under_the_name(
+    signed_in: Client, admin: Colleague, name: str
+) -> None:
+    refused = signed_in.post(reverse("owners:owner_add"), {"name": name})
+    assert refused.status_code == 422
+    assert refused.context["errors"] == {"name": "Ce champ est obligatoire."}
+    assert "Choisissez soit un collaborateur" not in refused.content.decode()
+    assert not OwnerEntry.objects.filter(firm=admin.firm).exists()
+
+
 def test_the_colleague_page_adds_them_to_the_roster(signed_in: Client, admin: Colleague) -> None:
     olivier = ColleagueFactory.create(firm=admin.firm)
     page_url = reverse("firms:colleague_edit", args=[olivier.pk])

@@ -8,22 +8,25 @@ expected one (404 when the client or object does not exist for the actor, 403 wh
 see it but may not act) and must leave the snapshot unchanged. The bulk changes of the
 coverage monitor (docs/coverage.md) do not raise for a client the actor may not change:
 they leave it as it is and list it as refused (or leave it out, if the actor does not see
-it in full); their cases say which clients the answer must list.
+it in full); their cases say which clients the answer must list. The offboarding services
+(access/offboarding.py, docs/offboarding.md) are tried too, on a plan made before the
+snapshot: firm A's for its manager leaving, and one of firm B.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from portefeuille.access import offboarding
 from portefeuille.access import services as access
-from portefeuille.access.models import OwnerEntry, Portfolio
+from portefeuille.access.models import OffboardingPlan, OwnerEntry, Portfolio
 from portefeuille.access.services import BulkPlan
 from portefeuille.contacts import services as contacts
 from portefeuille.contacts.models import Contact
@@ -43,6 +46,7 @@ PUBLIC, PRIVATE, HIDDEN, THEIRS = range(4)
 OUR_TEAM, THEIR_TEAM = 0, 1
 OUR_ENTRY, MANUAL_ENTRY, THEIR_ENTRY = 0, 1, 2
 OUR_PORTFOLIO, THEIR_PORTFOLIO = 0, 1
+OUR_PLAN, THEIR_PLAN = 0, 1
 
 
 def the_world() -> ref.World:
@@ -99,6 +103,7 @@ class Cast:
     """The world's rows, fetched fresh (as a view would before calling a service)."""
 
     built: Built
+    plans: dict[int, int] = field(default_factory=dict)
 
     def colleague(self, key: int) -> Colleague:
         return Colleague.objects.get(pk=self.built.colleagues[key])
@@ -114,6 +119,23 @@ class Cast:
 
     def portfolio(self, key: int) -> Portfolio:
         return Portfolio.objects.get(pk=self.built.portfolios[key])
+
+    def plan(self, key: int) -> OffboardingPlan:
+        return OffboardingPlan.objects.get(pk=self.plans[key])
+
+    def make_plans(self) -> None:
+        """Firm A's plan for its manager leaving (made by its admin), and one of firm B."""
+        ours = offboarding.create_offboarding_plan(
+            actor=self.colleague(ADMIN), colleague=self.colleague(MANAGER), action="deactivate"
+        )
+        leaver = self.colleague(THEIR_ADMIN)
+        theirs = OffboardingPlan.objects.create(
+            firm_id=leaver.firm_id,
+            colleague=leaver,
+            colleague_name=leaver.full_name,
+            action="deactivate",
+        )
+        self.plans = {OUR_PLAN: ours.pk, THEIR_PLAN: theirs.pk}
 
     def their_contact_type(self) -> ContactType:
         return ContactType.objects.filter(firm_id=self.built.firms[B]).first()  # type: ignore[return-value]
@@ -456,7 +478,90 @@ def bulk_cases() -> list[Case]:
     ]
 
 
-CASES = client_cases() + admin_cases() + their_object_cases() + bulk_cases()
+# The offboarding services on firm A's plan: (cast, actor) -> result, valid but for the
+# permission. The successors given are firm A's (active, on the roster for the owner).
+PlanCall = Callable[[Cast, Colleague], object]
+
+OFFBOARDING_CALLS: dict[str, PlanCall] = {
+    "create_offboarding_plan": lambda w, actor: offboarding.create_offboarding_plan(
+        actor=actor, colleague=w.colleague(STAFFER), action="delete"
+    ),
+    "set_offboarding_successors": lambda w, actor: offboarding.set_offboarding_successors(
+        actor=actor, plan=w.plan(OUR_PLAN), successor=w.colleague(OUTSIDER), kinds=["manager"]
+    ),
+    "set_offboarding_successor_groups": lambda w, actor: (
+        offboarding.set_offboarding_successor_groups(
+            actor=actor,
+            plan=w.plan(OUR_PLAN),
+            groups=[{"successor": w.colleague(OUTSIDER), "kinds": ["manager"]}],
+        )
+    ),
+    "preview_offboarding": lambda w, actor: offboarding.preview_offboarding(
+        actor=actor, plan=w.plan(OUR_PLAN)
+    ),
+    "apply_offboarding": lambda w, actor: offboarding.apply_offboarding(
+        actor=actor, plan=w.plan(OUR_PLAN)
+    ),
+}
+# Our admin with an object of the other firm: its plan, its colleague as the leaver or the
+# successor, its owner entry or portfolio in the selection.
+OFFBOARDING_THEIR_OBJECT_CALLS: dict[str, list[PlanCall]] = {
+    "create_offboarding_plan": [
+        lambda w, a: offboarding.create_offboarding_plan(
+            actor=a, colleague=w.colleague(THEIR_ADMIN), action="deactivate"
+        ),
+    ],
+    "set_offboarding_successors": [
+        lambda w, a: offboarding.set_offboarding_successors(
+            actor=a, plan=w.plan(THEIR_PLAN), successor=w.colleague(OUTSIDER)
+        ),
+        lambda w, a: offboarding.set_offboarding_successors(
+            actor=a, plan=w.plan(OUR_PLAN), successor=w.colleague(THEIR_ADMIN)
+        ),
+        lambda w, a: offboarding.set_offboarding_successors(
+            actor=a, plan=w.plan(OUR_PLAN), successor_owner=w.entry(THEIR_ENTRY)
+        ),
+        lambda w, a: offboarding.set_offboarding_successors(
+            actor=a,
+            plan=w.plan(OUR_PLAN),
+            successor=w.colleague(OUTSIDER),
+            portfolio=w.portfolio(THEIR_PORTFOLIO),
+        ),
+    ],
+    "set_offboarding_successor_groups": [
+        lambda w, a: offboarding.set_offboarding_successor_groups(
+            actor=a,
+            plan=w.plan(OUR_PLAN),
+            groups=[
+                {"successor": w.colleague(OUTSIDER), "kinds": ["manager"]},
+                {"successor": w.colleague(THEIR_ADMIN)},
+            ],
+        ),
+    ],
+    "preview_offboarding": [
+        lambda w, a: offboarding.preview_offboarding(actor=a, plan=w.plan(THEIR_PLAN)),
+    ],
+    "apply_offboarding": [
+        lambda w, a: offboarding.apply_offboarding(actor=a, plan=w.plan(THEIR_PLAN)),
+    ],
+}
+
+
+def offboarding_cases() -> list[Case]:
+    cases = []
+    for service, fn in OFFBOARDING_CALLS.items():
+        cases.append(Case(service, "staff colleague", _as(OUTSIDER, fn), PermissionDenied))
+        cases.append(Case(service, "inactive admin", _as(INACTIVE_ADMIN, fn), PermissionDenied))
+        cases.append(Case(service, "admin of the other firm", _as(THEIR_ADMIN, fn), Http404))
+    for service, calls in OFFBOARDING_THEIR_OBJECT_CALLS.items():
+        for i, fn in enumerate(calls):
+            scenario = f"the other firm's plan, colleague, entry or portfolio ({i + 1})"
+            cases.append(Case(service, scenario, _as(ADMIN, fn), Http404))
+    return cases
+
+
+OFFBOARDING_SERVICES = set(OFFBOARDING_CALLS)
+CASES = client_cases() + admin_cases() + their_object_cases() + bulk_cases() + offboarding_cases()
 
 
 @pytest.fixture
@@ -474,6 +579,8 @@ def every_row() -> dict[str, list[tuple[object, ...]]]:
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.service}: {c.scenario}" for c in CASES])
 def test_a_refused_change_leaves_the_database_as_it_was(cast: Cast, case: Case) -> None:
+    if case.service in OFFBOARDING_SERVICES:
+        cast.make_plans()
     before = every_row()
     if isinstance(case.error, Skipped):
         case.call(cast)  # returns, and checks what it answers (see _bulk_call)
@@ -484,13 +591,23 @@ def test_a_refused_change_leaves_the_database_as_it_was(cast: Cast, case: Case) 
 
 
 def test_every_access_service_is_tried_with_a_refusal() -> None:
-    """A service added to access/services/ must join the cases above."""
+    """A service added to access/services/ or access/offboarding.py must join the cases
+    above."""
     services = {
         name
-        for name, fn in inspect.getmembers(access, inspect.isfunction)
-        if fn.__module__.startswith(f"{access.__name__}.")
+        for module, prefix in ((access, f"{access.__name__}."), (offboarding, offboarding.__name__))
+        for name, fn in inspect.getmembers(module, inspect.isfunction)
+        if fn.__module__.startswith(prefix)
         and not name.startswith("_")
         and "actor" in inspect.signature(fn).parameters
     }
     covered = {case.service for case in CASES}
     assert services - covered == set()
+
+
+@pytest.mark.parametrize("service", sorted(OFFBOARDING_CALLS))
+def test_the_offboarding_calls_are_valid_for_our_admin(cast: Cast, service: str) -> None:
+    """The refusals above come from the actor or the object only: our admin's call goes
+    through."""
+    cast.make_plans()
+    OFFBOARDING_CALLS[service](cast, cast.colleague(ADMIN))

@@ -117,3 +117,35 @@ def test_unknown_address_follows_accept_language_too(client: Client) -> None:
     response = client.get("/api/v1/no-such-thing", headers={"Accept-Language": "en"})
 
     assert assert_problem(response, 404)["title"] == "Not found"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "fr",
+            "Valeur non autorisée ; valeurs possibles : 'no_owner', 'inactive_owner', "
+            "'no_manager' ou 'empty_team'.",
+        ),
+        # Needs the English catalogue with "%(choices)s ou %(last)s" (the lead merges it).
+        (
+            "en",
+            "Value not allowed; possible values: 'no_owner', 'inactive_owner', "
+            "'no_manager' or 'empty_team'.",
+        ),
+    ],
+)
+def test_the_list_of_allowed_values_is_written_in_the_callers_language(
+    client: Client, language: str, expected: str
+) -> None:
+    client.force_login(ColleagueFactory.create())
+
+    response = client.post(
+        "/api/v1/coverage/fix",
+        {"gap": "everything"},
+        content_type="application/json",
+        headers={"Accept-Language": language},
+    )
+
+    body = assert_problem(response, 422)
+    assert body["errors"] == [{"loc": ["body", "gap"], "msg": expected}]
