@@ -25,10 +25,9 @@ from portefeuille.firms.models import Colleague, Privacy, RoleSlot, TeamMembersh
 from .models import AccessGrant, ClientMember, PortfolioStaff, RoleAssignment
 from .scopes import (
     Level,
-    _access_q,
     _level_expression,
     _linked_client_ids,
-    _name_access_q,
+    access_q,
     emails_shared,
     full_access_q,
     hidden_emails_q,
@@ -41,10 +40,9 @@ __all__ = [
     "ClientWithLevel",
     "Level",
     "Reason",
-    "_access_q",
     "_level_expression",
     "_linked_client_ids",
-    "_name_access_q",
+    "access_q",
     "annotate_level",
     "can_edit_team",
     "emails_shared",

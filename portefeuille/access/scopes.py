@@ -133,7 +133,11 @@ def _name_access_q(colleague: Colleague, prefix: str = "") -> Q:
     )
 
 
-def _access_q(colleague: Colleague, min_level: Level, prefix: str = "") -> Q:
+def access_q(colleague: Colleague, min_level: Level, prefix: str = "") -> Q:
+    """The clients on which `colleague` has at least `min_level`, as a Q on Contact (or,
+    with `prefix="client__"`, on a record with a `client` foreign key), scoped to the
+    colleague's firm. For a query that must also keep rows without a client, OR it with
+    `Q(client__isnull=True)`; otherwise use `visible_to`."""
     if min_level == Level.FULL:
         return full_access_q(colleague, prefix)
     if min_level == Level.NAME:
@@ -193,7 +197,7 @@ def emails_shared(client: _Client) -> bool:
 
 def scope_clients(queryset: QuerySet[M], colleague: Colleague, min_level: Level) -> QuerySet[M]:
     """The clients of `queryset` that `colleague` sees at `min_level` or above."""
-    q = _access_q(colleague, Level(min_level))
+    q = access_q(colleague, Level(min_level))
     if not colleague.is_active:
         return queryset.none()
     return queryset.filter(q)
@@ -204,7 +208,7 @@ def scope_records(
 ) -> QuerySet[M]:
     """The records of `queryset` whose client (`client_field`) `colleague` sees at
     `min_level` or above; records without a client are dropped."""
-    q = _access_q(colleague, Level(min_level), prefix=f"{client_field}__")
+    q = access_q(colleague, Level(min_level), prefix=f"{client_field}__")
     if not colleague.is_active:
         return queryset.none()
     return queryset.filter(q)

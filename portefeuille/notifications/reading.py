@@ -38,7 +38,7 @@ def readable(reader: Colleague) -> QuerySet[Notification]:
     # notification of a client hidden since is left out (of lists and of counts).
     # Joined on the notification's own client: the rules are checked for those rows only.
     return Notification.objects.filter(recipient_id=reader.pk, firm_id=reader.firm_id).filter(
-        Q(client__isnull=True) | rules._name_access_q(reader, prefix="client__")
+        Q(client__isnull=True) | rules.access_q(reader, Level.NAME, prefix="client__")
     )
 
 
