@@ -43,6 +43,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from portefeuille.access import services as access
 from portefeuille.access.holdings import (
@@ -154,7 +155,7 @@ class Preview:
         """How many places each successor takes (nobody: « Personne »), most first."""
         counts: dict[str, int] = defaultdict(int)
         for row in self.rows:
-            counts[row.after or _("Personne")] += 1
+            counts[row.after or pgettext("nobody", "Personne")] += 1
         return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
