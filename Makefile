@@ -58,6 +58,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m bench.contacts_pages
 	$(BIN)/python -m bench.uploads
 	$(BIN)/python -m bench.transfers
+	$(BIN)/python -m bench.work_board
 
 # Updates every app's English catalogue, then compiles it. The .mo files are committed.
 messages: $(BIN)/.installed

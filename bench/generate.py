@@ -6,6 +6,10 @@ and managers Zipf-skewed, role holders, client members, portfolios and grants; p
 small second firm, so that scoping by firm is exercised. Rows are written with
 `bulk_create` straight into the tables (no services, no audit events: this is test data,
 written fast). The same seed and scale give the same data, row for row, on any database.
+Then work items, `WORK_PER_CLIENT` per client on average (300,000 at scale 1), across the
+firm's types and statuses, dated around `WORK_TODAY` (a fixed day, so the data stays the
+same from one day to the next), from their own seeded generator so that the firms' other
+rows are those the generator made before it wrote work.
 
 Named actors of the main firm (`World.actors`):
 - "admin": an administrator (sees everything);
@@ -17,6 +21,7 @@ Named actors of the main firm (`World.actors`):
 
 from __future__ import annotations
 
+import datetime
 import math
 import random
 from collections.abc import Callable, Sequence
@@ -43,8 +48,12 @@ from portefeuille.firms.models import (
     RoleSlot,
     Team,
     TeamMembership,
+    WorkStatus,
+    WorkType,
 )
 from portefeuille.firms.services import create_firm
+from portefeuille.work.demo import ITEM_FIELDS, insert_rows
+from portefeuille.work.models import WorkItem
 
 SEED = 20240601
 BATCH_SIZE = 5_000
@@ -71,6 +80,15 @@ WITH_GRANT_SHARE = 0.03
 ZIPF_EXPONENT = 1.1
 POWER_TEAMS = 10
 POWER_PORTFOLIOS = 10
+WORK_PER_CLIENT = 3  # on average: 0 to 6 items per client
+WORK_TODAY = datetime.date(2026, 6, 1)
+WORK_STATE_WEIGHTS = {
+    WorkStatus.PrimaryState.COMPLETED: 45,
+    WorkStatus.PrimaryState.PLANNED: 18,
+    WorkStatus.PrimaryState.READY: 10,
+    WorkStatus.PrimaryState.IN_PROGRESS: 15,
+    WorkStatus.PrimaryState.WAITING: 12,
+}
 
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
@@ -606,6 +624,10 @@ def generate(*, scale: float = 1.0, seed: int = SEED, log: Log | None = None) ->
             log=say,
         )
         other_firm = other.build()
+        work_rng = random.Random(seed + 1)
+        for builder in (main, other):
+            builder.rows["WorkItem"] = add_work(builder.firm.pk, work_rng)
+        say(f"  {main.rows['WorkItem']} work items (firm A), {other.rows['WorkItem']} (firm B)")
     return World(
         firm_id=firm.pk,
         other_firm_id=other_firm.pk,
@@ -615,3 +637,49 @@ def generate(*, scale: float = 1.0, seed: int = SEED, log: Log | None = None) ->
         rows=dict(main.rows),
         other_rows=dict(other.rows),
     )
+
+
+def add_work(firm_id: int, rng: random.Random) -> int:
+    """Work items on the firm's clients (0 to twice WORK_PER_CLIENT each), most assigned to
+    the client's manager, some overdue; returns how many."""
+    statuses: dict[str, list[int]] = {}
+    for pk, state in WorkStatus.objects.filter(firm_id=firm_id).values_list("pk", "primary_state"):
+        statuses.setdefault(state, []).append(pk)
+    states = [state for state in WORK_STATE_WEIGHTS if state in statuses]
+    weights = [WORK_STATE_WEIGHTS[state] for state in states]
+    types = list(WorkType.objects.filter(firm_id=firm_id).values_list("pk", flat=True))
+    active = set(
+        Colleague.objects.filter(firm_id=firm_id, is_active=True).values_list("pk", flat=True)
+    )
+    now = datetime.datetime.combine(WORK_TODAY, datetime.time(9), tzinfo=datetime.UTC)
+    rows: list[tuple[Any, ...]] = []
+    clients = Contact.objects.filter(firm_id=firm_id).order_by("pk").values_list("pk", "manager_id")
+    for client_id, manager_id in clients:
+        for _ in range(rng.randint(0, 2 * WORK_PER_CLIENT)):
+            state = rng.choices(states, weights=weights)[0]
+            completed = state == WorkStatus.PrimaryState.COMPLETED
+            offset = -rng.randint(1, 400) if completed else rng.randint(-60, 180)
+            due = WORK_TODAY + datetime.timedelta(days=offset)
+            number = len(rows) + 1
+            rows.append(
+                (
+                    firm_id,
+                    client_id,
+                    None,
+                    f"Mission {number:06d}",
+                    rng.choice(types) if types else None,
+                    rng.choice(statuses[state]),
+                    manager_id if manager_id in active and rng.random() < 0.8 else None,
+                    None,
+                    due,
+                    "",
+                    "",
+                    now if completed else None,
+                    None,
+                    1,
+                    now,
+                    now,
+                )
+            )
+    insert_rows(WorkItem, ITEM_FIELDS, rows)
+    return len(rows)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "portefeuille.access",
     "portefeuille.audit",
     "portefeuille.notifications",
+    "portefeuille.work",
     "portefeuille.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -4,6 +4,7 @@ from django.urls import URLPattern, include, path
 
 from portefeuille.api.api import api
 from portefeuille.web import views as web_views
+from portefeuille.work import views_items as work_item_views
 
 
 def _moved(route: str, to: str, name: str, **fixed: str) -> URLPattern:
@@ -33,7 +34,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("settings/owners/", include("portefeuille.access.urls_owners")),
     path("settings/", include("portefeuille.firms.urls")),
+    # A contact's Work tab: a work page in the contact page's frame (work/views_items.py).
+    path("contacts/<int:contact_id>/work/", work_item_views.contact_work, name="contact_work"),
     path("contacts/", include("portefeuille.contacts.urls")),
+    path("work/", include("portefeuille.work.urls")),
     path("portfolios/", include("portefeuille.access.urls")),
     path("offboarding/", include("portefeuille.access.urls_offboarding")),
     path("clients/", include((moved_client_pages, "moved"))),

@@ -279,3 +279,37 @@ class DocumentQuerySet(ClientRecordQuerySet[M]):
 
     def _own_rules(self, colleague: Colleague) -> Q | None:
         return Q(email__isnull=False) & hidden_emails_q(colleague, "email__")
+
+
+class WorkItemQuerySet(ClientRecordQuerySet[M]):
+    """Work items: read at the reader's level on their client. NAME shows the title and the
+    status only (docs/access-rules.md); everything else of an item needs FULL."""
+
+    def visible_to(
+        self,
+        colleague: Colleague,
+        min_level: Level = Level.NAME,
+        *,
+        client_field: str | None = None,
+    ) -> Self:
+        """The items whose client `colleague` sees at `min_level` (NAME by default)."""
+        return super().visible_to(colleague, min_level, client_field=client_field)
+
+    def with_client_level(self, colleague: Colleague) -> Self:
+        """Adds `client_level` (Level.NAME or Level.FULL, computed in SQL) to each row; use
+        it on rows already scoped with `visible_to`."""
+        return self.annotate(
+            client_level=Case(
+                When(full_access_q(colleague, prefix="client__"), then=Value(int(Level.FULL))),
+                default=Value(int(Level.NAME)),
+                output_field=IntegerField(),
+            )
+        )
+
+
+class TaskQuerySet(ClientRecordQuerySet[M]):
+    """Tasks of work items: FULL access to the work item's client, whoever the assignee is
+    (assigning a task grants nothing)."""
+
+    client_field = "work_item__client"
+    full_only = True

@@ -164,6 +164,9 @@ api.add_router("/firm", "portefeuille.firms.api_firm.router")
 api.add_router("/audit-events", "portefeuille.audit.api.router")
 api.add_router("/notifications", "portefeuille.notifications.api.router")
 api.add_router("/offboarding", "portefeuille.access.api_offboarding.router")
+api.add_router("/work-items", "portefeuille.work.api.work_items_router")
+api.add_router("/tasks", "portefeuille.work.api.tasks_router")  # my open tasks
+api.add_router("/segments", "portefeuille.work.api.segments_router")
 
 # Modules that add operations to a router above (contacts_router: details, suggestions,
 # cards, members, timeline, documents).

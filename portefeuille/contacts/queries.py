@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import IntegerField, Q, QuerySet, Value
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from portefeuille.access import coverage, rules
 from portefeuille.access.models import ClientMember, RoleAssignment
@@ -33,6 +33,7 @@ from portefeuille.firms.models import (
     TeamMembership,
     WorkStatus,
 )
+from portefeuille.work.models import WorkItem
 
 from .models import Contact, ContactCard, GroupMembership, normalise_for_search
 
@@ -175,7 +176,7 @@ def filtered_contacts(actor: Colleague, filters: ContactFilters) -> QuerySet[Con
 
 
 # ---------------------------------------------------------------------------------------
-# Work counts: the one place the work issue plugs its real count in.
+# Work counts: per status, as the contact's Work tab lists them.
 # ---------------------------------------------------------------------------------------
 
 
@@ -184,25 +185,56 @@ def work_statuses(actor: Colleague) -> list[WorkStatus]:
     return list(WorkStatus.objects.filter(firm_id=actor.firm_id).order_by("position", "name"))
 
 
-def work_count_field(status: WorkStatus) -> str:
-    return f"work_status_{status.pk}"
+def work_counts(actor: Colleague, contacts: list[Contact]) -> dict[int, dict[int, int]]:
+    """For each contact (all seen in full by the viewer): its work items counted per status
+    id, in one SQL statement for the whole page (never one query per row).
 
-
-def annotate_work_counts(
-    actor: Colleague, queryset: QuerySet[Contact], statuses: list[WorkStatus]
-) -> QuerySet[Contact]:
-    """Adds one count per status to each row, in the row query itself (never one query per
-    row). There is no work model yet: every count is 0.
-
-    When work items exist, replace each Value(0) with the count of the client's items in
-    that status, e.g. `Coalesce(Subquery(WorkItem.objects.filter(client_id=OuterRef("pk"),
-    status_id=status.pk).order_by().values("client_id").annotate(n=Count("*"))
-    .values("n")), 0)`. Counts are only shown on rows seen in full.
-    """
-    del actor  # the real count will not need it: it only ever reads the row's own client
-    return queryset.annotate(
-        **{work_count_field(status): Value(0, IntegerField()) for status in statuses}
+    A person's or organisation's row counts its own items. A client group's row counts the
+    items of its Work tab (work/queries.py::group_items_q, docs/work.md): the group's own,
+    and those of its members that name the group — or name no group when the member is in
+    this group only. SECURITY: each item is counted at the viewer's level on its own client
+    (a hidden member's items are not counted; a name-only member's items are, as their
+    status is what NAME shows), through the work door."""
+    ids = [c.pk for c in contacts]
+    if not ids:
+        return {}
+    groups = [c.pk for c in contacts if c.kind == Contact.Kind.CLIENT_GROUP]
+    items = WorkItem.objects.visible_to(actor, Level.NAME).order_by()
+    own = (
+        items.filter(client_id__in=ids)
+        .values_list("client_id", "status_id")
+        .annotate(n=Count("id"))
+        .order_by()
     )
+    found: QuerySet[Any] = own
+    if groups:
+        group_count = (
+            GroupMembership.objects.filter(member_id=OuterRef("client_id"))
+            .order_by()
+            .values("member_id")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        # One filter() call: the membership join is the one the group id is read from.
+        of_members = (
+            items.annotate(member_groups=Subquery(group_count))
+            .filter(
+                Q(client__group_links__group_id__in=groups)
+                & (
+                    Q(client_group_id=F("client__group_links__group_id"))
+                    | Q(client_group__isnull=True, member_groups=1)
+                )
+            )
+            .values_list("client__group_links__group_id", "status_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        found = own.union(of_members, all=True)
+    counts: dict[int, dict[int, int]] = defaultdict(dict)
+    for contact_id, status_id, n in found:
+        by_status = counts[contact_id]
+        by_status[status_id] = by_status.get(status_id, 0) + n
+    return counts
 
 
 # ---------------------------------------------------------------------------------------
@@ -288,7 +320,7 @@ PAGE_ORDER = ("search_name", "id")
 
 @dataclass
 class ContactRow:
-    contact: Any  # a Contact annotated with access_level and the work counts
+    contact: Any  # a Contact annotated with access_level
     related: list[RelatedContact] = field(default_factory=list)
     related_more: int = 0
     work_counts: list[tuple[WorkStatus, int]] = field(default_factory=list)
@@ -313,7 +345,7 @@ def contact_page(
     limit: int | None = None,
 ) -> ContactPage:
     """One page of the contacts page, ordered by name (keyset paging: the cursor is the
-    last row's (search_name, id), never an offset). At most five queries."""
+    last row's (search_name, id), never an offset). At most six queries."""
     limit = limit or PAGE_SIZE
     statuses = work_statuses(actor)
     contacts = filtered_contacts(actor, filters)
@@ -322,7 +354,7 @@ def contact_page(
         cursor = pagination.decode_cursor(after or "", (str, int))
         contacts = contacts.filter(pagination.after(PAGE_ORDER, cursor))
     found = list(
-        annotate_work_counts(actor, rules.annotate_level(actor, contacts), statuses)
+        rules.annotate_level(actor, contacts)
         .select_related("contact_type")
         .only(
             "id",
@@ -339,8 +371,9 @@ def contact_page(
     )
     has_next = len(found) > limit
     found = found[:limit]
-    full = [c for c in found if c.access_level >= Level.FULL]  # type: ignore[attr-defined]
+    full: list[Contact] = [c for c in found if c.access_level >= Level.FULL]
     related = related_contacts(actor, full)
+    counts = work_counts(actor, full)
     rows: list[ContactRow] = []
     for contact in found:
         row = ContactRow(contact=contact)
@@ -348,7 +381,8 @@ def contact_page(
             everything = related.get(contact.pk, [])
             row.related = everything[:RELATED_SHOWN]
             row.related_more = max(0, len(everything) - RELATED_SHOWN)
-            row.work_counts = [(s, getattr(contact, work_count_field(s))) for s in statuses]
+            mine = counts.get(contact.pk, {})
+            row.work_counts = [(s, mine.get(s.pk, 0)) for s in statuses]
         rows.append(row)
     next_cursor = (
         pagination.encode_cursor([found[-1].search_name, found[-1].pk]) if has_next else None

@@ -19,6 +19,7 @@ from faker import Faker
 
 from portefeuille.contacts.demo import add_contacts
 from portefeuille.contacts.models import Contact
+from portefeuille.work.demo import add_work
 
 from .models import Colleague, Firm, Team
 from .services import (
@@ -185,4 +186,5 @@ STEPS: list[Callable[[DemoContext], None]] = [
     add_teams,
     title_role_slots,
     add_contacts,
+    add_work,
 ]

@@ -79,10 +79,12 @@ def _settings_context(actor: Colleague, **extra: Any) -> dict[str, Any]:
         "contact_types": ContactType.objects.filter(firm_id=actor.firm_id)
         .annotate(usage=Count("contacts"))
         .order_by("position", "name"),
-        "work_types": WorkType.objects.filter(firm_id=actor.firm_id).order_by("position", "name"),
-        "work_statuses": WorkStatus.objects.filter(firm_id=actor.firm_id).order_by(
-            "position", "name"
-        ),
+        "work_types": WorkType.objects.filter(firm_id=actor.firm_id)
+        .annotate(usage=Count("work_items"))
+        .order_by("position", "name"),
+        "work_statuses": WorkStatus.objects.filter(firm_id=actor.firm_id)
+        .annotate(usage=Count("work_items"))
+        .order_by("position", "name"),
         "primary_states": WorkStatus.PrimaryState.choices,
     }
     context.update(extra)

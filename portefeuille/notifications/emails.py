@@ -17,10 +17,11 @@ from portefeuille.access.models import Portfolio
 from portefeuille.access.rules import Level
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.models import Colleague
+from portefeuille.work.models import Task, WorkItem
 
-from .kinds import KINDS, PORTFOLIO_STAFF_GIVEN
+from .kinds import KINDS, PORTFOLIO_STAFF_GIVEN, TASK_ASSIGNED
 from .models import Notification
-from .reading import show
+from .reading import WORK_KINDS, show
 
 
 def notification_message(
@@ -34,8 +35,9 @@ def notification_message(
 ) -> EmailMessage | None:
     """The e-mail, or None when it must not be sent any more: the recipient was deleted or
     deactivated, the client was deleted or is hidden from them now, the portfolio it names
-    was deleted. The client is named at the recipient's level now (name only → no link
-    to its page); several clients given at once are named by none, only counted."""
+    was deleted, the work item (or task) it is about was deleted. The client is named at
+    the recipient's level now (name only → no link to its page); several clients given at
+    once are named by none, only counted."""
     recipient = (
         Colleague.objects.select_related("firm").filter(pk=recipient_id, is_active=True).first()
     )
@@ -57,6 +59,8 @@ def notification_message(
             Portfolio.objects.filter(firm_id=recipient.firm_id, pk=portfolio_id).exists()
         ):
             return None
+    if kind in WORK_KINDS and not _work_still_there(recipient.firm_id, client_id, kind, params):
+        return None
     facts = Notification(
         firm_id=recipient.firm_id,
         recipient=recipient,
@@ -86,3 +90,22 @@ def notification_message(
         to=[recipient.email],
         reply_to=[firm.general_email] if firm.general_email else None,
     )
+
+
+def _work_still_there(
+    firm_id: int, client_id: int | None, kind: str, params: dict[str, Any]
+) -> bool:
+    """Whether the work item (and, for a task, the task) a notification is about still
+    exists on its client: an e-mail about deleted work has nothing to open."""
+    item_id, task_id = params.get("work_item_id"), params.get("task_id")
+    if (
+        not isinstance(item_id, int)
+        or not WorkItem.objects.filter(firm_id=firm_id, pk=item_id, client_id=client_id).exists()
+    ):
+        return False
+    if kind == TASK_ASSIGNED:
+        return (
+            isinstance(task_id, int)
+            and Task.objects.filter(pk=task_id, work_item_id=item_id).exists()
+        )
+    return True

@@ -28,6 +28,10 @@ MEMBER_GIVEN = "client.member_given"
 PORTFOLIO_STAFF_GIVEN = "portfolio.staff_given"
 TRANSFERRED_TO = "clients.transferred_to"
 TRANSFERRED_FROM = "clients.transferred_from"
+WORK_ASSIGNED = "work.assigned"
+TASK_ASSIGNED = "work.task_assigned"
+WORK_STATUS_CHANGED = "work.status_changed"
+WORK_NOTE_ADDED = "work.note_added"
 
 KINDS: dict[str, Kind] = {
     kind.code: kind
@@ -39,5 +43,9 @@ KINDS: dict[str, Kind] = {
         Kind(PORTFOLIO_STAFF_GIVEN, _("Un portefeuille vous est confié"), False),
         Kind(TRANSFERRED_TO, _("Des clients vous sont transférés"), False),
         Kind(TRANSFERRED_FROM, _("Vos clients sont transférés à un autre responsable"), False),
+        Kind(WORK_ASSIGNED, _("Un élément de travail vous est assigné"), True),
+        Kind(TASK_ASSIGNED, _("Une tâche vous est assignée"), True),
+        Kind(WORK_STATUS_CHANGED, _("Le travail de votre client change de statut"), True),
+        Kind(WORK_NOTE_ADDED, _("Une note est ajoutée au travail de votre client"), True),
     )
 }

@@ -3,14 +3,16 @@
 A notification stores facts; its sentence is written here, when it is read, in the current
 language, naming its client at the reader's level on it at that moment: hidden now → the
 notification is left out of every list and count; name only → the name, without a link to a
-page the reader cannot open; full → the name and a link to the client.
+page the reader cannot open; full → the name and a link to the client. A notification about
+a client's work names the item by its title and status now (both readable by name only), a
+task by its title only at full, and leads to the item's page at full (docs/work.md).
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -23,7 +25,8 @@ from django.utils.translation import ngettext
 from portefeuille.access import rules
 from portefeuille.access.models import OwnerEntry, Portfolio
 from portefeuille.access.rules import Level
-from portefeuille.firms.models import Colleague, RoleSlot, Team
+from portefeuille.firms.models import Colleague, RoleSlot, Team, WorkStatus
+from portefeuille.work.models import Task, WorkItem
 
 from . import kinds as k
 from .models import Notification
@@ -105,6 +108,10 @@ class _Names:
     teams: dict[int, str]
     slots: dict[int, str]
     owners: dict[int, str]
+    # Work items: id -> (title, client id); tasks: id -> (title, work item id).
+    work_items: dict[int, tuple[str, int]] = field(default_factory=dict)
+    statuses: dict[int, str] = field(default_factory=dict)
+    tasks: dict[int, tuple[str, int]] = field(default_factory=dict)
 
 
 def _ids(rows: Iterable[Mapping[str, Any]], *keys: str) -> set[int]:
@@ -129,7 +136,31 @@ def _names(firm_id: int, batch: Sequence[Mapping[str, Any]]) -> _Names:
         ):
             colleague = entry.colleague
             owners[entry.pk] = colleague.full_name if colleague is not None else entry.name
+    item_ids = _ids(batch, "work_item_id")
+    status_ids = _ids(batch, "status_id")
+    task_ids = _ids(batch, "task_id")
     return _Names(
+        work_items={
+            pk: (title, client_id)
+            for pk, title, client_id in WorkItem.objects.filter(
+                firm_id=firm_id, pk__in=item_ids
+            ).values_list("pk", "title", "client_id")
+        }
+        if item_ids
+        else {},
+        statuses=dict(
+            WorkStatus.objects.filter(firm_id=firm_id, pk__in=status_ids).values_list("pk", "name")
+        )
+        if status_ids
+        else {},
+        tasks={
+            pk: (title, item_id)
+            for pk, title, item_id in Task.objects.filter(
+                firm_id=firm_id, pk__in=task_ids
+            ).values_list("pk", "title", "work_item_id")
+        }
+        if task_ids
+        else {},
         portfolios=dict(
             Portfolio.objects.filter(firm_id=firm_id, pk__in=portfolio_ids).values_list(
                 "pk", "name"
@@ -268,6 +299,82 @@ def _template(
     return _("Notification."), {}
 
 
+WORK_KINDS = (k.WORK_ASSIGNED, k.TASK_ASSIGNED, k.WORK_STATUS_CHANGED, k.WORK_NOTE_ADDED)
+
+
+def work_item_of(
+    params: Mapping[str, Any], names: _Names, client_id: int | None
+) -> tuple[int, str] | None:
+    """The work item a notification names, as (id, title) now; None when it was deleted
+    since (or is not its client's: the notification then names no item)."""
+    pk = params.get("work_item_id")
+    if not isinstance(pk, int):
+        return None
+    found = names.work_items.get(pk)
+    if found is None or found[1] != client_id:
+        return None
+    return pk, found[0]
+
+
+def task_of(params: Mapping[str, Any], names: _Names, item_id: int) -> str | None:
+    """The title of the task a notification names, now; None when it was deleted since."""
+    pk = params.get("task_id")
+    found = names.tasks.get(pk) if isinstance(pk, int) else None
+    if found is None or found[1] != item_id:
+        return None
+    return found[0]
+
+
+def _work_template(
+    kind: str, params: Mapping[str, Any], names: _Names, client_id: int | None, level: Level
+) -> tuple[str, dict[str, str]]:
+    """The sentence of a notification about a client's work: the item's title and status as
+    they are now (both readable by name only, docs/access-rules.md); a task's title only to
+    who sees the client in full. An item deleted since is not named."""
+    item = work_item_of(params, names, client_id)
+    if item is None:
+        if kind == k.WORK_ASSIGNED:
+            return _(
+                "Un élément de travail de %(client)s, supprimé depuis, vous a été assigné."
+            ), {}
+        if kind == k.TASK_ASSIGNED:
+            return _("Une tâche de %(client)s, supprimée depuis, vous a été assignée."), {}
+        if kind == k.WORK_STATUS_CHANGED:
+            return _(
+                "Un élément de travail de %(client)s, supprimé depuis, a changé de statut."
+            ), {}
+        return _(
+            "Une note a été ajoutée à un élément de travail de %(client)s, supprimé depuis."
+        ), {}
+    item_id, title = item
+    values = {"title": title}
+    if kind == k.WORK_ASSIGNED:
+        return _("« %(title)s » (%(client)s) vous a été assigné."), values
+    if kind == k.TASK_ASSIGNED:
+        task = task_of(params, names, item_id)
+        if task is None:
+            return _(
+                "Une tâche de « %(title)s » (%(client)s), supprimée depuis, vous a été assignée."
+            ), values
+        if level != Level.FULL:
+            # SECURITY: a task is a detail of its client: by name only, not its title.
+            return _("Une tâche de « %(title)s » (%(client)s) vous a été assignée."), values
+        return _("La tâche « %(task)s » de « %(title)s » (%(client)s) vous a été assignée."), {
+            **values,
+            "task": task,
+        }
+    if kind == k.WORK_STATUS_CHANGED:
+        status_id = params.get("status_id")
+        status = names.statuses.get(status_id) if isinstance(status_id, int) else None
+        if status is None:
+            return _("« %(title)s » (%(client)s) a changé de statut."), values
+        return _("« %(title)s » (%(client)s) est passé au statut « %(status)s »."), {
+            **values,
+            "status": status,
+        }
+    return _("Une note a été ajoutée à « %(title)s » (%(client)s)."), values
+
+
 def _link(kind: str, params: Mapping[str, Any]) -> str | None:
     """Where a notification about no single client leads: the clients it is about (the
     list shows each at the reader's level)."""
@@ -309,13 +416,21 @@ def show(reader: Colleague, notifications: Iterable[Notification]) -> list[Shown
         params = notification.params or {}
         kind = k.KINDS.get(notification.kind)
         many = client is None and kind is not None and kind.about_client
-        template, values = _template(notification.kind, params, names, batch=many)
-        client_name = client.display_name if client is not None else ""
         client_url = (
             reverse("contacts:detail", args=[client.pk])
             if client is not None and level == Level.FULL
             else None
         )
+        url = client_url if client is not None else _link(notification.kind, params)
+        if notification.kind in WORK_KINDS and client is not None:
+            template, values = _work_template(notification.kind, params, names, client.pk, level)
+            item = work_item_of(params, names, client.pk)
+            # A work item has a page for who sees its client in full only.
+            if item is not None and level == Level.FULL:
+                url = reverse("work_item", args=[item[0]])
+        else:
+            template, values = _template(notification.kind, params, names, batch=many)
+        client_name = client.display_name if client is not None else ""
         text = template % {**values, "client": client_name}
         escaped = {key: conditional_escape(value) for key, value in values.items()}
         if client_url is not None:
@@ -341,7 +456,7 @@ def show(reader: Colleague, notifications: Iterable[Notification]) -> list[Shown
                 if client is None
                 else ("full" if level == Level.FULL else "name"),
                 client_url=client_url,
-                url=client_url if client is not None else _link(notification.kind, params),
+                url=url,
             )
         )
     return shown

@@ -20,8 +20,9 @@ from portefeuille.contacts.models import (
     GroupMembership,
     PhoneNumber,
 )
-from portefeuille.firms.models import Colleague, Firm, Privacy, Team, TeamMembership
+from portefeuille.firms.models import Colleague, Firm, Privacy, Team, TeamMembership, WorkStatus
 from portefeuille.firms.services import seed_firm_defaults
+from portefeuille.work.models import Task, WorkItem
 
 PASSWORD = "correct horse battery staple"
 
@@ -206,3 +207,27 @@ class GroupMembershipFactory(DjangoModelFactory[GroupMembership]):
     group = factory.SubFactory(ClientGroupFactory)
     firm = factory.SelfAttribute("group.firm")
     member = factory.SubFactory(PersonFactory, firm=factory.SelfAttribute("..group.firm"))
+
+
+class WorkItemFactory(DjangoModelFactory[WorkItem]):
+    """A work item on a client, in the firm's first status (written directly: tests of the
+    services call the services)."""
+
+    class Meta:
+        model = WorkItem
+
+    client = factory.SubFactory(ClientFactory)
+    firm = factory.SelfAttribute("client.firm")
+    title = factory.Sequence(lambda n: f"Mission {n}")
+    status = factory.LazyAttribute(
+        lambda o: WorkStatus.objects.filter(firm=o.firm).order_by("position").first()
+    )
+
+
+class TaskFactory(DjangoModelFactory[Task]):
+    class Meta:
+        model = Task
+
+    work_item = factory.SubFactory(WorkItemFactory)
+    firm = factory.SelfAttribute("work_item.firm")
+    title = factory.Sequence(lambda n: f"Tâche {n}")

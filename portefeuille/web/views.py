@@ -15,25 +15,46 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from portefeuille.access import coverage
 from portefeuille.api import pagination
 from portefeuille.firms.tenancy import current_colleague
+from portefeuille.work import personal
+from portefeuille.work import services as work_services
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The home page; with the coverage monitor's counts (access/coverage.py): an admin's
-    cover the firm, anyone else's the clients they see in full."""
+    """The home page: « Mon travail » (my open work items and tasks by due date, overdue
+    first; for owners and managers, the work of their clients changed since their last
+    visit: work/personal.py) and the coverage monitor's counts (access/coverage.py): an
+    admin's cover the firm, anyone else's the clients they see in full."""
     colleague = current_colleague(request)
     firm = colleague.firm
     counts = coverage.coverage_counts(colleague, ownership_enabled=firm.ownership_enabled)
     gaps = [
         {"gap": gap, "label": coverage.LABELS[gap], "count": count} for gap, count in counts.items()
     ]
-    return render(request, "web/home.html", {"coverage_gaps": gaps})
+    visit = work_services.record_home_visit(actor=colleague)
+    since = visit.previous_seen_at or (visit.seen_at - personal.FIRST_VISIT_WINDOW)
+    changed = None
+    if personal.holds_clients(colleague):
+        changed = personal.shown(
+            personal.changed_on_my_clients(colleague, since), personal.HOME_CHANGED
+        )
+    context = {
+        "coverage_gaps": gaps,
+        "my_items": personal.shown(personal.my_open_items(colleague), personal.HOME_ITEMS),
+        "my_tasks": personal.shown(personal.my_open_tasks(colleague), personal.HOME_TASKS),
+        "changed": changed,
+        "since": since,
+        "first_visit": visit.previous_seen_at is None,
+        "today": timezone.localdate(),
+    }
+    return render(request, "web/home.html", context)
 
 
 @require_POST

@@ -54,6 +54,10 @@ OWNER = "owner_entry"
 CONTACT_TYPE = "contact_type"
 WORK_TYPE = "work_type"
 WORK_STATUS = "work_status"
+WORK_ITEM = "work_item"
+TASK = "task"  # a line of a work item's checklist (its parent: the work item, `Item.also`)
+WORK_NOTE = "work_note"
+SEGMENT = "segment"  # a saved filter: its owner's only
 DETAIL = "detail"  # the `id` field of a web form: an e-mail, phone, address, handle or card
 ROLE_FILTER = "role_filter"  # `<slot>:<colleague id>` or a colleague id (contacts filter)
 KINDS = (
@@ -77,6 +81,10 @@ KINDS = (
     CONTACT_TYPE,
     WORK_TYPE,
     WORK_STATUS,
+    WORK_ITEM,
+    TASK,
+    WORK_NOTE,
+    SEGMENT,
 )
 DETAIL_KINDS = (EMAIL, PHONE, ADDRESS, SOCIAL, CARD)
 # The contact each firm's routes start from (the role's "own" visible client).
@@ -243,6 +251,10 @@ class Sweep:
         if kind == COLLEAGUE:
             # The colleague on the client teams of the hidden clients (firm B: its staff).
             return self.firm.items[kind]["member" if self.firm_key == "a" else "staff"]
+        if kind == SEGMENT:
+            # A segment is its owner's only: the role's own one.
+            mine = self._split(kind)[0]
+            return mine[0] if mine else cw.Item(UNKNOWN_ID)
         contact = self.firm.contacts[BASE_CONTACT[self.firm_key]].pk
         for item in own:
             if item.contact == contact or (kind == CONTACT and item.pk == contact):

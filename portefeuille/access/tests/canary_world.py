@@ -67,6 +67,8 @@ from portefeuille.firms.models import (
     WorkType,
 )
 from portefeuille.notifications.models import Notification
+from portefeuille.work import services as work
+from portefeuille.work.models import HomeVisit, Segment, Task, WorkItem, WorkNote
 
 PASSWORD = "canary horse battery staple"
 FIRM_A_IDS = 94_100_000
@@ -381,6 +383,51 @@ def _rows(
         world.add_item(kind, f"{tag} {kind} {pk}", pk, contact)
 
 
+def _work(
+    b: Builder,
+    admin: Colleague,
+    world: FirmWorld,
+    client: Contact,
+    tag: str,
+    *,
+    title_hidden_from: tuple[str, ...] = (),
+    hidden_from: tuple[str, ...] = (),
+    assignee: Colleague | None = None,
+    task_assignees: tuple[Colleague | None, ...] = (None,),
+    client_group: Contact | None = None,
+    due: str = "",
+) -> WorkItem:
+    """A work item on `client` with its checklist and a note (docs/work.md). Its title is
+    what NAME shows (hidden from `title_hidden_from`); its description, due date, tasks and
+    note are FULL only (hidden from `hidden_from`)."""
+    item = work.create_work_item(
+        actor=admin,
+        client=client,
+        title=f"Dossier {b.t(f'{tag} work title', *title_hidden_from)}",
+        assignee=assignee,
+        description=f"Description **{b.t(f'{tag} work description', *hidden_from)}**",
+        due_date=due or None,
+        client_group=client_group,
+        tasks=[
+            {"title": f"Tâche {b.t(f'{tag} task {n}', *hidden_from)}", "assignee": who}
+            for n, who in enumerate(task_assignees)
+        ],
+    )
+    if due:
+        # The due date as a literal (its ISO form is 8 digits with separators).
+        b.c.literal(
+            due.replace("-", ""), f"{b.label}: {tag} work due date", b.outsiders | set(hidden_from)
+        )
+    note = work.add_work_note(
+        actor=admin, item=item, body=f"Note *{b.t(f'{tag} work note', *hidden_from)}*"
+    )
+    world.add_item("work_item", f"{tag} work item", item.pk, client)
+    for task in Task.objects.filter(work_item=item).order_by("pk"):
+        world.add_item("task", f"{tag} task {task.pk}", task.pk, client, also=item.pk)
+    world.add_item("work_note", f"{tag} work note", note.pk, client, also=item.pk)
+    return item
+
+
 def build_firm_a(c: Canaries) -> FirmWorld:
     b = Builder(c, "A", OUTSIDERS_OF_A)
     firm, admin = firms.create_firm(
@@ -571,11 +618,62 @@ def build_firm_a(c: Canaries) -> FirmWorld:
         display_name=f"Groupe Ondine {b.t('HG renamed', *not_staff)}",
     )
 
+    # Work (docs/work.md), the most secret first. H's item names G, whose Work tab shows it
+    # (to those who see H); P's names no group: P is in G only, so G's tab shows it too, by
+    # title and status to STAFF (NAME on P), not at all to LIMITED (full on G, none on P).
+    # Tasks on H and P assigned to STAFF and LIMITED: not in their « Mes tâches ».
+    staff_one = w.colleagues["staff"]
+    _work(
+        b,
+        admin,
+        w,
+        h,
+        "H",
+        title_hidden_from=not_staff,
+        hidden_from=not_staff,
+        assignee=member,
+        task_assignees=(staff_one, limited_one, member),
+        client_group=g,
+        due="2031-07-19",
+    )
+    _work(
+        b,
+        admin,
+        w,
+        p,
+        "P",
+        title_hidden_from=not_limited,
+        hidden_from=only_full,
+        assignee=member,
+        task_assignees=(staff_one, limited_one),
+        due="2031-08-23",
+    )
+    _work(b, admin, w, hg, "HG", title_hidden_from=not_staff, hidden_from=not_staff)
+    _work(
+        b,
+        admin,
+        w,
+        pu,
+        "PU",
+        title_hidden_from=not_limited,
+        hidden_from=not_limited,
+        assignee=staff_one,
+    )
+    _work(b, admin, w, g, "G", assignee=limited_one, task_assignees=(limited_one,))
+    _work(b, admin, w, o, "O", assignee=limited_one, task_assignees=(staff_one, limited_one))
+    # Saved filters: each colleague's own. The admin's names a secret of its own.
+    for who, name, query in (
+        (admin, f"Segment {b.t('admin segment', STAFF, LIMITED)}", {"client_owner": str(entry.pk)}),
+        (staff_one, "Mes dossiers", {"mine": "1"}),
+        (limited_one, "En retard", {"due": "overdue"}),
+    ):
+        segment = work.save_segment(actor=who, name=name, query=query)
+        w.add_item("segment", f"segment of {who.first_name}", segment.pk)
+
     # Notifications (docs/notifications.md): STAFF and LIMITED were each on H's team for a
     # moment (a notification each, sent with full access), then taken off it: H is hidden
     # from them again, and so are those notifications, in lists, counts and by id. STAFF was
     # also on P's team for a moment (P is private: named, no link) and on O's (public).
-    staff_one = w.colleagues["staff"]
     for client, who in ((h, staff_one), (h, limited_one), (p, staff_one), (o, staff_one)):
         access.add_client_member(actor=admin, client=client, colleague=who)
         access.remove_client_member(actor=admin, client=client, colleague=who)
@@ -657,6 +755,15 @@ def build_firm_b(c: Canaries) -> FirmWorld:
     access.grant_access(actor=admin, client=pb, team=team)
     access.move_client_to_portfolio(actor=admin, client=ob, portfolio=portfolio)
     access.set_role_holder(actor=admin, client=ob, slot=1, colleague=w.colleagues["staff"])
+    staff_b = w.colleagues["staff"]
+    _work(b, admin, w, hb, "HB", assignee=staff_b, client_group=gb, due="2032-03-17")
+    _work(b, admin, w, pb, "PB", task_assignees=(staff_b,))
+    _work(b, admin, w, ob, "OB", assignee=staff_b)
+    _work(b, admin, w, gb, "GB")
+    segment = work.save_segment(
+        actor=admin, name=f"Segment {b.t('admin segment')}", query={"mine": "1"}
+    )
+    w.add_item("segment", "segment of the admin", segment.pk)
     for key, found in (("HB", hb), ("PB", pb), ("GB", gb), ("OB", ob)):
         w.contacts[key] = Contact.objects.get(pk=found.pk)
     return w
@@ -786,6 +893,20 @@ def tag_ids(world: World) -> None:
         for plan_model in (OffboardingPlan, OffboardingItem):
             for pk in _values(plan_model, "pk", firm=firm):
                 hide(pk, f"{plan_model.__name__} {pk} (admins only)")
+        # Work (docs/work.md): an item exists for whoever sees its client (NAME: its title
+        # and status); its tasks and notes need FULL; segments and home visits are their
+        # owner's.
+        for pk, client_id in _values(WorkItem, "pk", "client_id", firm=firm):
+            if level.get(client_id, NONE) == NONE:
+                hide(pk, f"work item {pk} of {names.get(client_id)}")
+        for work_record in (Task, WorkNote):
+            for pk, client_id in _values(work_record, "pk", "work_item__client_id", firm=firm):
+                if level.get(client_id, NONE) < FULL:
+                    hide(pk, f"{work_record.__name__} {pk} of {names.get(client_id)}")
+        for personal, owner_field in ((Segment, "owner_id"), (HomeVisit, "colleague_id")):
+            for pk, owner_id in _values(personal, "pk", owner_field, firm=firm):
+                if owner_id != me.pk:
+                    hide(pk, f"{personal.__name__} {pk} of colleague {owner_id}")
         for pk, owner_id in _values(PersonalAccessToken, "pk", "colleague_id", firm=firm):
             if owner_id != me.pk:
                 hide(pk, f"API token {pk} of colleague {owner_id}")

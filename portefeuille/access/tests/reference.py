@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import cast
 
 NONE, NAME, FULL = 0, 1, 2
 LEVEL_NAMES = {NONE: "none", NAME: "name", FULL: "full"}
@@ -66,6 +67,20 @@ class Client:
     portfolio: int | None = None  # portfolio key
     grants: set[int] = field(default_factory=set)  # colleague keys
     grant_teams: set[int] = field(default_factory=set)  # team keys
+    # The client groups (client keys) a person or organization is a member of.
+    groups: set[int] = field(default_factory=set)
+
+
+@dataclass
+class WorkItem:
+    """A work item (docs/work.md): read at the reader's level on its client."""
+
+    client: int  # client key
+    status: int = 0  # index of its status in the firm's board order
+    assignee: int | None = None  # colleague key
+    # For a person or organization: the client group it is done for (possibly one the
+    # client has since left).
+    client_group: int | None = None
 
 
 @dataclass
@@ -83,6 +98,7 @@ class World:
     owners: dict[int, OwnerEntry] = field(default_factory=dict)
     clients: dict[int, Client] = field(default_factory=dict)
     portfolios: dict[int, Portfolio] = field(default_factory=dict)
+    work_items: dict[int, WorkItem] = field(default_factory=dict)
 
     def teams_of(self, colleague: int) -> set[int]:
         return {key for key, team in self.teams.items() if colleague in team.members}
@@ -105,7 +121,8 @@ class World:
     def size(self) -> str:
         return (
             f"{len(self.colleagues)} colleagues, {len(self.teams)} teams, "
-            f"{len(self.clients)} clients, {len(self.portfolios)} portfolios"
+            f"{len(self.clients)} clients, {len(self.portfolios)} portfolios, "
+            f"{len(self.work_items)} work items"
         )
 
 
@@ -234,3 +251,107 @@ def reference_can_edit_team(world: World, colleague: int, client: int) -> bool:
         return True
     owner = world.owners.get(c.owner) if c.owner is not None else None
     return owner is not None and owner.colleague == colleague
+
+
+# ---------------------------------------------------------------------------------------
+# Work (docs/work.md): an item inherits its client's level; the filters of the work view.
+# ---------------------------------------------------------------------------------------
+
+
+def reference_item_level(world: World, colleague: int, item: int) -> int:
+    """The level at which a colleague reads a work item: the level on its client (NAME:
+    its title and status only)."""
+    return reference_level(world, colleague, world.work_items[item].client)
+
+
+def reference_group_tab(world: World, group: int) -> set[int]:
+    """The work items (keys) of a client group's Work tab, before the viewer's level: the
+    group's own, and its members' that name it — or name no group when the member is in
+    this group only."""
+    found: set[int] = set()
+    for key, item in world.work_items.items():
+        groups = world.clients[item.client].groups
+        if item.client == group or (
+            group in groups
+            and (item.client_group == group or (item.client_group is None and groups == {group}))
+        ):
+            found.add(key)
+    return found
+
+
+def reference_on_team(world: World, colleague: int, client: int) -> bool:
+    """ "Mes clients": the colleague owns the client or is on its client team."""
+    return _on_client_team(world, colleague, world.clients[client])
+
+
+def _team_member(world: World, colleague: int, c: Client) -> bool:
+    return colleague in c.members or any(
+        colleague in world.teams[team].members for team in c.member_teams
+    )
+
+
+# A filter of the work view, as (name, value): the name is a parameter of the work filters
+# ("client_owner", "client_manager", "role", "role_holder", "member", "mine", "portfolio",
+# "assignee"); "role" takes (slot, holder or None for any holder).
+WorkFilter = tuple[str, object]
+
+
+def reference_matches(world: World, item: int, work_filter: WorkFilter) -> bool:
+    """Whether an item matches one filter (on the facts, before any level)."""
+    name, value = work_filter
+    found = world.work_items[item]
+    c = world.clients[found.client]
+    if name == "assignee":
+        return found.assignee == value
+    if name == "client_owner":
+        return c.owner == value
+    if name == "client_manager":
+        return c.manager == value
+    if name == "role":
+        slot, holder = cast(tuple[int, int | None], value)
+        return slot in c.roles if holder is None else c.roles.get(slot) == holder
+    if name == "role_holder":
+        return value in c.roles.values()
+    if name == "member":
+        return _team_member(world, cast(int, value), c)
+    if name == "portfolio":
+        return c.portfolio == value
+    if name == "mine":
+        return True  # the viewer's own clients: see reference_filtered
+    raise ValueError(name)
+
+
+def reference_filtered(
+    world: World, colleague: int, work_filter: WorkFilter | None
+) -> dict[int, int]:
+    """Item key -> the level shown by the work view filtered by `work_filter` (None: no
+    filter): every filter looks beyond the title and status, so it keeps items seen in
+    full only ("mine" is the viewer on the client team)."""
+    shown: dict[int, int] = {}
+    for key in world.work_items:
+        level = reference_item_level(world, colleague, key)
+        if work_filter is None:
+            shown[key] = level
+        elif work_filter[0] == "mine":
+            on_team = reference_on_team(world, colleague, world.work_items[key].client)
+            shown[key] = FULL if level == FULL and on_team else NONE
+        else:
+            shown[key] = (
+                FULL if level == FULL and reference_matches(world, key, work_filter) else NONE
+            )
+    return shown
+
+
+def reference_work_counts(world: World, colleague: int, client: int) -> Counter[int]:
+    """The work counts of a contact's row (seen in full), status index -> items: its own
+    items, or for a client group the items of its Work tab seen at any level."""
+    c = world.clients[client]
+    if c.kind == "client_group":
+        keys = reference_group_tab(world, client)
+    else:
+        keys = {key for key, item in world.work_items.items() if item.client == client}
+    return Counter(
+        world.work_items[key].status
+        for key in keys
+        if reference_item_level(world, colleague, key) >= NAME
+    )

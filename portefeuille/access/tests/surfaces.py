@@ -22,19 +22,25 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import cast
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.test import Client as HttpClient
 
 from portefeuille.access import rules
 from portefeuille.access.rules import Level
+from portefeuille.access.scopes import WorkItemQuerySet
 from portefeuille.audit.models import AuditEvent
+from portefeuille.contacts import queries as contact_queries
 from portefeuille.contacts.models import Contact
-from portefeuille.firms.models import Colleague
+from portefeuille.firms.models import Colleague, WorkStatus
+from portefeuille.work import queries
+from portefeuille.work.models import WorkItem
 
 from . import reference as ref
-from .worlds import CLIENT_NAME, Built, build
+from .worlds import CLIENT_NAME, WORK_STATUSES, WORK_TITLE, Built, build, work_title
 
 Observed = Mapping[int, int]  # client database id -> observed level
 
@@ -60,6 +66,18 @@ class Context:
     @cached_property
     def client_key(self) -> dict[int, int]:
         return self.built.client_key()
+
+    @cached_property
+    def status_names(self) -> list[str]:
+        """The names of the work statuses in board order (both firms have the defaults)."""
+        first = self.built.statuses[0] if self.built.statuses else []
+        names = dict(WorkStatus.objects.filter(pk__in=first).values_list("pk", "name"))
+        return [names[pk] for pk in first]
+
+    @cached_property
+    def item_key(self) -> dict[int, int]:
+        """Work item database id -> world key."""
+        return {pk: key for key, pk in self.built.work_items.items()}
 
     def http_as(self, colleague_key: int) -> HttpClient:
         """A Django test client signed in as the colleague (a session made once; if the
@@ -582,13 +600,511 @@ class ReasonDisagreement(Disagreement):
         )
 
 
-def check_world(world: ref.World, surfaces: list[Surface], *, explain: bool) -> Comparison:
-    """Builds the world, compares the surfaces (and explain), then rolls the world back."""
+# --- work (docs/work.md) --------------------------------------------------------------------
+# A work item is read at the viewer's level on its client. These surfaces observe units
+# other than clients (an item, a (group, item) pair, a (row, status) count), so each comes
+# with its own expectation from the reference model, for every unit of the world.
+
+Unit = tuple[object, ...]
+Units = Mapping[Unit, int]
+
+
+@dataclass(frozen=True)
+class WorkSurface:
+    name: str
+    observe: Callable[[Context, int], Units]
+    expect: Callable[[Context, int], Units]
+
+
+def _item_key(ctx: Context, pk: int) -> object:
+    """An item's world key (a database id the world does not know: ("?", id))."""
+    return ctx.item_key.get(pk, ("?", pk))
+
+
+def _client_of(ctx: Context, key: object) -> object:
+    """A client's world key from its database id (("?", id) if unknown)."""
+    return ctx.client_key.get(key, ("?", key)) if isinstance(key, int) else key
+
+
+LEVEL_FIELDS = ("pk", "client_level")
+
+
+def _with_level(rows: QuerySet[WorkItem], colleague: Colleague) -> list[tuple[int, int]]:
+    """(id, `client_level`) of `work_items()` rows (the work door's queryset)."""
+    annotated = cast(WorkItemQuerySet[WorkItem], rows).with_client_level(colleague)
+    return list(annotated.values_list(*LEVEL_FIELDS))
+
+
+def _observe_work_items(ctx: Context, colleague: int) -> Units:
+    """`work_items()` with no filter (the board's selection), each row's `client_level`."""
+    u = ctx.colleagues[colleague]
+    rows = _with_level(queries.work_items(u, queries.WorkFilters()), u)
+    return {(_item_key(ctx, pk),): int(found) for pk, found in rows}
+
+
+def _expect_work_items(ctx: Context, colleague: int) -> Units:
+    shown = ref.reference_filtered(ctx.world, colleague, None)
+    return {(key,): level for key, level in shown.items()}
+
+
+def _observe_work_door(ctx: Context, colleague: int) -> Units:
+    """`WorkItem.objects.visible_to` at both min levels (FULL must be within NAME)."""
+    u = ctx.colleagues[colleague]
+    full = set(WorkItem.objects.visible_to(u, Level.FULL).values_list("pk", flat=True))
+    name = set(WorkItem.objects.visible_to(u, Level.NAME).values_list("pk", flat=True))
+    return {(_item_key(ctx, pk),): level for pk, level in _levels_from_sets(full, name).items()}
+
+
+def _telling(
+    ctx: Context, colleague: int, candidates: list[ref.WorkFilter]
+) -> ref.WorkFilter | None:
+    """The most telling of several values of one filter for this colleague: one that an item
+    the colleague sees by name only matches (a leak would show it), else one that some item
+    matches, else none; ties go in turn from colleague to colleague. (A query costs far more
+    than a comparison: each filter is asked with one value per colleague.)"""
+    world = ctx.world
+    if not candidates:
+        return None
+    turn = list(world.colleagues).index(colleague)
+
+    def score(work_filter: ref.WorkFilter) -> int:
+        matching = [k for k in world.work_items if ref.reference_matches(world, k, work_filter)]
+        if any(ref.reference_item_level(world, colleague, k) == ref.NAME for k in matching):
+            return 2
+        return 1 if matching else 0
+
+    scores = [score(candidate) for candidate in candidates]
+    best = max(scores)
+    if best == 0:
+        return None
+    tied = [c for c, found in zip(candidates, scores, strict=True) if found == best]
+    return tied[turn % len(tied)]
+
+
+def _work_filters(ctx: Context, colleague: int) -> list[tuple[ref.WorkFilter, dict[str, object]]]:
+    """Each filter of the work view, with its most telling value in the colleague's firm
+    (`_telling`): (the reference filter, the WorkFilters arguments). A role slot with no
+    title is asked too: it matches nothing."""
+    world, built = ctx.world, ctx.built
+    firm = world.colleagues[colleague].firm
+    people = world.colleagues_of(firm)
+    titled = sorted(world.firms[firm].role_titles)
+    untitled = next(n for n in range(1, 11) if n not in titled)
+    ids = {
+        "assignee": built.colleagues,
+        "client_manager": built.colleagues,
+        "member": built.colleagues,
+        "role_holder": built.colleagues,
+        "client_owner": built.owners,
+        "portfolio": built.portfolios,
+    }
+    choices: list[list[ref.WorkFilter]] = [
+        [(name, v) for v in people]
+        for name in ("assignee", "client_manager", "member", "role_holder")
+    ]
+    choices.append([("client_owner", o) for o in world.owners_in(firm)])
+    choices.append([("portfolio", p) for p in world.portfolios_in(firm)])
+    choices.append([("role", (slot, None)) for slot in titled])
+    choices.append([("role", (slot, v)) for slot in titled for v in people])
+    found: list[tuple[ref.WorkFilter, dict[str, object]]] = [(("mine", True), {"mine": True})]
+    for candidates in choices:
+        chosen = _telling(ctx, colleague, candidates)
+        if chosen is None:
+            continue
+        name, value = chosen
+        if name == "role":
+            slot, holder = cast(tuple[int, int | None], value)
+            arguments: dict[str, object] = {"role": slot}
+            if holder is not None:
+                arguments["role_holder"] = built.colleagues[holder]
+            found.append((chosen, arguments))
+        else:
+            found.append((chosen, {name: ids[name][cast(int, value)]}))
+    if people:
+        holder = people[list(world.colleagues).index(colleague) % len(people)]
+        found.append(
+            (
+                ("role", (untitled, holder)),
+                {"role": untitled, "role_holder": built.colleagues[holder]},
+            )
+        )
+    return found
+
+
+def _observe_work_filtered(ctx: Context, colleague: int) -> Units:
+    """`work_items()` under each filter of the work view, each row's `client_level`."""
+    u = ctx.colleagues[colleague]
+    observed: dict[Unit, int] = {}
+    for work_filter, arguments in _work_filters(ctx, colleague):
+        filters = queries.WorkFilters(**arguments)  # type: ignore[arg-type]
+        rows = _with_level(queries.work_items(u, filters), u)
+        for pk, found in rows:
+            observed[(repr(work_filter), _item_key(ctx, pk))] = int(found)
+    return observed
+
+
+def _expect_work_filtered(ctx: Context, colleague: int) -> Units:
+    expected: dict[Unit, int] = {}
+    for work_filter, _arguments in _work_filters(ctx, colleague):
+        for key, level in ref.reference_filtered(ctx.world, colleague, work_filter).items():
+            expected[(repr(work_filter), key)] = level
+    return expected
+
+
+def _groups(ctx: Context) -> list[int]:
+    return [key for key, c in ctx.world.clients.items() if c.kind == "client_group"]
+
+
+def _observe_group_filter(ctx: Context, colleague: int) -> Units:
+    """`work_items()` filtered by each client group of the world (the group's Work tab and
+    the board's client group filter), each row's `client_level`."""
+    u = ctx.colleagues[colleague]
+    observed: dict[Unit, int] = {}
+    for group in _groups(ctx):
+        filters = queries.WorkFilters(client_group=ctx.built.clients[group])
+        rows = _with_level(queries.work_items(u, filters), u)
+        for pk, found in rows:
+            observed[(group, _item_key(ctx, pk))] = int(found)
+    return observed
+
+
+def _expect_group_tab(ctx: Context, colleague: int) -> Units:
+    """The group's tab: nothing unless the group is seen in full; then each of its items
+    at the viewer's level on the item's own client."""
+    world = ctx.world
+    expected: dict[Unit, int] = {}
+    for group in _groups(ctx):
+        tab = ref.reference_group_tab(world, group)
+        opens = ref.reference_level(world, colleague, group) == ref.FULL
+        for key in world.work_items:
+            seen = ref.reference_item_level(world, colleague, key) if opens and key in tab else 0
+            expected[(group, key)] = seen
+    return expected
+
+
+def _observe_work_counts(ctx: Context, colleague: int) -> Units:
+    """The contacts list's « Travail » counts (contacts/queries.py::work_counts) for every
+    client the colleague sees in full, per status."""
+    u = ctx.colleagues[colleague]
+    rows = list(
+        rules.visible_clients(u, Level.FULL).filter(pk__in=list(ctx.built.clients.values()))
+    )
+    statuses = _status_index(ctx)
+    observed: dict[Unit, int] = {}
+    for client_id, counts in contact_queries.work_counts(u, rows).items():
+        for status_id, n in counts.items():
+            if n:
+                observed[(_client_of(ctx, client_id), statuses.get(status_id, status_id))] = n
+    return observed
+
+
+def _expect_work_counts(ctx: Context, colleague: int) -> Units:
+    world = ctx.world
+    expected: dict[Unit, int] = {}
+    for key in world.clients:
+        if ref.reference_level(world, colleague, key) == ref.FULL:
+            for status in range(WORK_STATUSES):
+                expected[(key, status)] = ref.reference_work_counts(world, colleague, key)[status]
+    return expected
+
+
+def _status_index(ctx: Context) -> dict[int, int]:
+    """Status database id -> its index in its firm's board order."""
+    return {pk: index for found in ctx.built.statuses for index, pk in enumerate(found)}
+
+
+WORK_RULE_SURFACES: list[WorkSurface] = [
+    WorkSurface("work.work_items", _observe_work_items, _expect_work_items),
+    WorkSurface("work.visible_to", _observe_work_door, _expect_work_items),
+    WorkSurface("work.work_items (filters)", _observe_work_filtered, _expect_work_filtered),
+    WorkSurface("work.work_items (client group)", _observe_group_filter, _expect_group_tab),
+    WorkSurface("contacts.work_counts", _observe_work_counts, _expect_work_counts),
+]
+
+
+# The work pages: the board, the list, the contacts list's counts and a client group's
+# Work tab, as each colleague's browser reads them (per request: on the HTTP worlds).
+WORK_CARD = re.compile(
+    r'<li class="work-card[^"]*" id="card-\d+" data-item="(\d+)" data-level="(full|name)"'
+    r"(.*?)</li>",
+    re.DOTALL,
+)
+WORK_ROW = re.compile(
+    r'<tr class="work-row" data-item="(\d+)" data-level="(full|name)">(.*?)</tr>', re.DOTALL
+)
+TAB_ROW = re.compile(r'<tr data-item="(\d+)" data-level="(full|name)">(.*?)</tr>', re.DOTALL)
+COLLEAGUE_NAME = re.compile(r"Collègue \d+ Monde \d+")
+WORK_COUNT = re.compile(
+    r'<span class="work-count" title="([^"]*)">[^<]*<strong>(\d+)</strong></span>'
+)
+LEVEL_OF = {"full": int(Level.FULL), "name": int(Level.NAME)}
+
+
+def _work_row_level(ctx: Context, pk: int, level: str, body: str) -> int:
+    """The level one card or row shows: its title must be its item's; a name-only one
+    shows the title, the status and the client's name and nothing else — no link to the
+    client, no assignee, no type, no dates, no drag handle or move form."""
+    key = ctx.item_key.get(pk)
+    title = WORK_TITLE.search(body)
+    if key is None or title is None or title.group(0) != work_title(ctx.built.serial, key):
+        return INCONSISTENT
+    if level == "name":
+        # SECURITY: anything beyond the title, the status and the client's name.
+        more = (
+            "/contacts/" in body
+            or COLLEAGUE_NAME.search(body) is not None
+            or "<time" in body
+            or "work-card-meta" in body
+            or "drag-handle" in body
+            or "work_move" in body
+            or "/move/" in body
+            or "draggable" in body
+        )
+        if more:
+            return INCONSISTENT
+    return LEVEL_OF[level]
+
+
+def _work_page(
+    ctx: Context, colleague: int, url: str, pattern: re.Pattern[str]
+) -> dict[int, int] | None:
+    """Item id -> the level shown by a work page and its "more" pages (None: signed out)."""
+    http = ctx.http_as(colleague)
+    observed: dict[int, int] = {}
+    while url:
+        response = http.get(url)
+        if response.status_code in SIGNED_OUT:
+            return None
+        assert response.status_code == 200, response.content[:300]
+        page = response.content.decode()
+        for pk, level, body in pattern.findall(page):
+            seen = _work_row_level(ctx, int(pk), level, body)
+            observed[int(pk)] = INCONSISTENT if int(pk) in observed else seen
+        more = CONTACT_MORE.search(page)
+        url = "/work/" + html.unescape(more.group(1)) if more else ""
+    return observed
+
+
+def _as_units(ctx: Context, found: Mapping[int, int] | None, *prefix: object) -> Units:
+    return {(*prefix, _item_key(ctx, pk)): level for pk, level in (found or {}).items()}
+
+
+def _observe_board(ctx: Context, colleague: int) -> Units:
+    """GET /work/ (the board, every column; the world never fills a column's 25 cards)."""
+    return _as_units(ctx, _work_page(ctx, colleague, "/work/", WORK_CARD))
+
+
+def _observe_work_list(ctx: Context, colleague: int) -> Units:
+    """GET /work/?view=list, every page."""
+    return _as_units(ctx, _work_page(ctx, colleague, "/work/?view=list", WORK_ROW))
+
+
+def _page_filters(ctx: Context, colleague: int) -> list[tuple[ref.WorkFilter | None, str]]:
+    """The list filtered by a client owner and by a client manager of the colleague's firm,
+    each with its most telling value (`_telling`); an owner filter is ignored while the
+    firm's ownership switch is off (owners show nowhere then)."""
+    world, built = ctx.world, ctx.built
+    firm = world.colleagues[colleague].firm
+    found: list[tuple[ref.WorkFilter | None, str]] = []
+    owner = _telling(ctx, colleague, [("client_owner", o) for o in world.owners_in(firm)])
+    if owner is not None:
+        shown = owner if world.firms[firm].ownership_enabled else None
+        entry = built.owners[cast(int, owner[1])]
+        found.append((shown, f"/work/?view=list&client_owner={entry}"))
+    people = world.colleagues_of(firm)
+    manager = _telling(ctx, colleague, [("client_manager", v) for v in people])
+    if manager is not None:
+        pk = built.colleagues[cast(int, manager[1])]
+        found.append((manager, f"/work/?view=list&client_manager={pk}"))
+    return found
+
+
+def _observe_filtered_list(ctx: Context, colleague: int) -> Units:
+    observed: dict[Unit, int] = {}
+    for work_filter, url in _page_filters(ctx, colleague):
+        found = _work_page(ctx, colleague, url, WORK_ROW)
+        observed.update(_as_units(ctx, found, repr(work_filter)))
+    return observed
+
+
+def _expect_filtered_list(ctx: Context, colleague: int) -> Units:
+    expected: dict[Unit, int] = {}
+    for work_filter, _url in _page_filters(ctx, colleague):
+        for key, level in ref.reference_filtered(ctx.world, colleague, work_filter).items():
+            expected[(repr(work_filter), key)] = level
+    return expected
+
+
+def _observe_contact_counts(ctx: Context, colleague: int) -> Units:
+    """The « Travail » counts of the contacts page (view "Tous", inactive contacts shown),
+    every page: (client, status index) -> count, for the rows that show counts."""
+    http = ctx.http_as(colleague)
+    by_name = {client.display_name: client.pk for client in ctx.clients.values()}
+    names = {status: index for index, status in enumerate(ctx.status_names)}
+    observed: dict[Unit, int] = {}
+    url = "/contacts/?view=all&inactive=1"
+    while url:
+        response = http.get(url)
+        if response.status_code in SIGNED_OUT:
+            return observed
+        assert response.status_code == 200, response.content[:300]
+        page = response.content.decode()
+        for row in CONTACT_ROW.findall(page):
+            name = CLIENT_NAME.search(row)
+            pk = by_name.get(name.group(0)) if name else None
+            for status, count in WORK_COUNT.findall(row):
+                unit = (_client_of(ctx, pk), names.get(html.unescape(status), status))
+                if int(count):
+                    observed[unit] = int(count)
+        more = CONTACT_MORE.search(page)
+        url = "/contacts/" + html.unescape(more.group(1)) if more else ""
+    return observed
+
+
+def _own_firm_groups(ctx: Context, colleague: int) -> list[int]:
+    firm = ctx.world.colleagues[colleague].firm
+    return [key for key in _groups(ctx) if ctx.world.clients[key].firm == firm]
+
+
+def _observe_group_tab(ctx: Context, colleague: int) -> Units:
+    """GET /contacts/<group>/work/ (unfinished) and ?done=1 (finished) for each client
+    group of the colleague's firm: each row's level; a row in the wrong half (a finished
+    item among the unfinished, or the reverse) is INCONSISTENT."""
+    http = ctx.http_as(colleague)
+    observed: dict[Unit, int] = {}
+    completed = {
+        key for key, item in ctx.world.work_items.items() if item.status == WORK_STATUSES - 1
+    }
+    for group in _own_firm_groups(ctx, colleague):
+        for done in (False, True):
+            url = f"/contacts/{ctx.built.clients[group]}/work/" + ("?done=1" if done else "")
+            response = http.get(url)
+            if response.status_code == 404 or response.status_code in SIGNED_OUT:
+                break
+            assert response.status_code == 200, response.content[:300]
+            for pk, level, body in TAB_ROW.findall(response.content.decode()):
+                key = _item_key(ctx, int(pk))
+                seen = _work_row_level(ctx, int(pk), level, body)
+                if (key in completed) != done or (group, key) in observed:
+                    seen = INCONSISTENT
+                observed[(group, key)] = seen
+    return observed
+
+
+def _expect_own_group_tabs(ctx: Context, colleague: int) -> Units:
+    groups = set(_own_firm_groups(ctx, colleague))
+    return {
+        unit: level
+        for unit, level in _expect_group_tab(ctx, colleague).items()
+        if unit[0] in groups
+    }
+
+
+# SECURITY: what a name-only work item of the API may carry (docs/access-rules.md).
+API_WORK_NAME_KEYS = frozenset({"id", "title", "status", "client", "level"})
+
+
+def _api_work_level(ctx: Context, item: dict[str, object]) -> int:
+    level = API_LEVELS.get(str(item.get("level")), INCONSISTENT)
+    pk = item["id"]
+    key = ctx.item_key.get(pk) if isinstance(pk, int) else None
+    if key is None or item.get("title") != work_title(ctx.built.serial, key):
+        return INCONSISTENT
+    client = item.get("client")
+    if (
+        not isinstance(client, dict)
+        or client.get("id") != ctx.built.clients[ctx.world.work_items[key].client]
+    ):
+        return INCONSISTENT
+    if level == int(Level.NAME) and (
+        set(item) != API_WORK_NAME_KEYS or set(client) != {"id", "name"}
+    ):
+        return INCONSISTENT
+    return level
+
+
+def _observe_api_work_items(ctx: Context, colleague: int) -> Units:
+    """GET /api/v1/work-items, every page (small pages, so the cursor is followed)."""
+    http = ctx.http_as(colleague)
+    observed: dict[Unit, int] = {}
+    first = "/api/v1/work-items?limit=5"
+    url = first
+    while url:
+        response = http.get(url)
+        if response.status_code in SIGNED_OUT:
+            return observed
+        assert response.status_code == 200, response.content[:300]
+        body = response.json()
+        for item in body["items"]:
+            unit = (_item_key(ctx, item["id"]),)
+            observed[unit] = INCONSISTENT if unit in observed else _api_work_level(ctx, item)
+        url = f"{first}&cursor={body['next_cursor']}" if body["next_cursor"] else ""
+    return observed
+
+
+WORK_HTTP_SURFACES: list[WorkSurface] = [
+    WorkSurface("api.work_items", _observe_api_work_items, _expect_work_items),
+    WorkSurface("page.work_board", _observe_board, _expect_work_items),
+    WorkSurface("page.work_list", _observe_work_list, _expect_work_items),
+    WorkSurface("page.work_list (owner, manager)", _observe_filtered_list, _expect_filtered_list),
+    WorkSurface("page.contact_list (work counts)", _observe_contact_counts, _expect_work_counts),
+    WorkSurface("page.group_work_tab", _observe_group_tab, _expect_own_group_tabs),
+]
+
+
+def compare_work(
+    ctx: Context, surfaces: list[WorkSurface], *, colleagues: list[int] | None = None
+) -> Comparison:
+    """Every work surface, for every colleague, on every unit it or the reference names."""
+    result = Comparison()
+    for surface in surfaces:
+        for u in colleagues if colleagues is not None else list(ctx.world.colleagues):
+            observed = surface.observe(ctx, u)
+            expected = surface.expect(ctx, u)
+            for unit in list(expected) + [unit for unit in observed if unit not in expected]:
+                result.decisions[surface.name] += 1
+                want, seen = expected.get(unit, 0), observed.get(unit, 0)
+                if want != seen:
+                    result.disagreements.append(
+                        UnitDisagreement(surface.name, u, -1, want, seen, unit=unit)
+                    )
+    return result
+
+
+@dataclass(frozen=True)
+class UnitDisagreement(Disagreement):
+    unit: Unit = ()
+
+    def describe(self, world: ref.World) -> str:
+        u = world.colleagues.get(self.colleague)
+        facts = []
+        for part in self.unit:
+            if isinstance(part, int) and part in world.work_items:
+                item = world.work_items[part]
+                facts.append(f"item {part} {item} on client {world.clients[item.client]}")
+        return (
+            f"{self.surface}: colleague {self.colleague} {u} / {self.unit}: expected "
+            f"{self.expected}, observed {self.observed}"
+            + ("; " + "; ".join(facts) if facts else "")
+        )
+
+
+def check_world(
+    world: ref.World,
+    surfaces: list[Surface],
+    *,
+    explain: bool,
+    work: list[WorkSurface] | None = None,
+) -> Comparison:
+    """Builds the world, compares the surfaces (and explain, and the work surfaces), then
+    rolls the world back."""
     with transaction.atomic():
         built = build(world, audit_events=any(s.needs_audit_events for s in surfaces))
         ctx = Context(world, built)
         result = compare(ctx, surfaces)
         if explain:
             result.extend(compare_explain(ctx))
+        if work:
+            result.extend(compare_work(ctx, work))
         transaction.set_rollback(True)
     return result

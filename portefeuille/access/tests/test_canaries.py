@@ -65,9 +65,12 @@ from .canary_sweep import (
     PHONE,
     PORTFOLIO,
     ROLE_FILTER,
+    SEGMENT,
     SOCIAL,
+    TASK,
     TEAM,
     TOKEN,
+    WORK_ITEM,
     WORK_STATUS,
     WORK_TYPE,
     Detector,
@@ -345,6 +348,63 @@ WEB: dict[str, Web] = {
         methods=(POST,), ids={"pk": CONTACT, "doc": DOCUMENT}, parents={"doc": "pk"}
     ),
     "contacts:delete": Web(methods=BOTH, ids={"pk": CONTACT}),
+    # A contact's Work tab, a work item's pages, its checklist and notes, « Mes tâches »
+    # (work/views_items.py).
+    "contact_work": Web(ids={"contact_id": CONTACT}, queries=({}, {"done": "1"})),
+    "work_item": Web(ids={"item_id": WORK_ITEM}),
+    "work_item_new": Web(
+        methods=BOTH, query={"client": CONTACT}, queries=({}, {"q": "ondine"}), body_ids=True
+    ),
+    "work_item_edit": Web(methods=BOTH, ids={"item_id": WORK_ITEM}, body_ids=True),
+    "work_item_delete": Web(methods=BOTH, ids={"item_id": WORK_ITEM}),
+    "work_task_add": Web(
+        methods=(POST,), ids={"item_id": WORK_ITEM}, body_ids=True, htmx_post=True
+    ),
+    "work_task_toggle": Web(
+        methods=(POST,),
+        ids={"item_id": WORK_ITEM, "task_id": TASK},
+        parents={"task_id": "item_id"},
+        htmx_post=True,
+    ),
+    "work_task_delete": Web(
+        methods=(POST,),
+        ids={"item_id": WORK_ITEM, "task_id": TASK},
+        parents={"task_id": "item_id"},
+        htmx_post=True,
+    ),
+    "work_note_add": Web(methods=(POST,), ids={"item_id": WORK_ITEM}, htmx_post=True),
+    "my_tasks": Web(),
+    # The work view: the board, the list, moving a card, segments (work/views.py).
+    "work_board": Web(
+        query={
+            "assignee": COLLEAGUE,
+            "client_owner": OWNER,
+            "client_manager": COLLEAGUE,
+            "role_holder": COLLEAGUE,
+            "role1": COLLEAGUE,
+            "member": COLLEAGUE,
+            "portfolio": PORTFOLIO,
+            "type": WORK_TYPE,
+            "status": WORK_STATUS,
+            "client_group": CONTACT,
+            "client": CONTACT,
+        },
+        queries=(
+            {},
+            {"view": "list"},
+            {"mine": "1"},
+            {"assignee": "me"},
+            {"role": "1"},
+            {"due": "overdue"},
+            {"due_before": "2099-12-31", "due_after": "2000-01-01"},
+            {"q": "dossier"},
+            {"view": "list", "q": "dossier"},
+        ),
+        htmx=("work-results", "more-items"),
+    ),
+    "work_move": Web(methods=(POST,), ids={"item_id": WORK_ITEM}, body_ids=True),
+    "work_segment_save": Web(methods=(POST,), body_ids=True),
+    "work_segment_delete": Web(methods=BOTH, ids={"segment_id": SEGMENT}),
     # The old /clients/ addresses: permanent redirects that read nothing (web/views.py).
     "moved:client_list": Web(
         queries=(
@@ -405,6 +465,11 @@ FORM_IDS: dict[str, str] = {
     "to_owner": OWNER,
     "portfolio": PORTFOLIO,
     "contact_type": CONTACT_TYPE,
+    # A work item's form (work/forms.py).
+    "assignee": COLLEAGUE,
+    "status": WORK_STATUS,
+    "work_type": WORK_TYPE,
+    "client_group": CONTACT,
 }
 FORM_TEXT: dict[str, str] = {
     "slot": "1",
@@ -433,6 +498,8 @@ FORM_TEXT: dict[str, str] = {
     "next": "/",
     "version": "1",
     "title_1": "Associé",
+    "title": "Exemple",
+    "done": "1",
 }
 
 # ---------------------------------------------------------------------------------------
@@ -449,9 +516,12 @@ class Op:
     query: Mapping[str, str] = field(default_factory=dict)
     queries: Sequence[Mapping[str, str]] = ({},)
     upload: str = ""
+    # A nested record's parameter -> its parent's (besides those under `client_id`).
+    parents: Mapping[str, str] = field(default_factory=dict)
 
 
 C = {"client_id": CONTACT}
+W = {"item_id": WORK_ITEM}
 API_PREFIX = "portefeuille_"
 API: dict[str, Op] = {
     "firms_api_create_token": Op(),
@@ -604,6 +674,47 @@ API: dict[str, Op] = {
     "notifications_api_read_one": Op(path={"notification_id": NOTIFICATION}),
     "notifications_api_get_preferences": Op(),
     "notifications_api_put_preferences": Op(),
+    "work_api_list_work_items": Op(
+        query={
+            "assignee": COLLEAGUE,
+            "client_owner": OWNER,
+            "client_manager": COLLEAGUE,
+            "role": ROLE_FILTER,
+            "role_holder": COLLEAGUE,
+            "member": COLLEAGUE,
+            "portfolio": PORTFOLIO,
+            "type": WORK_TYPE,
+            "status": WORK_STATUS,
+            "client_group": CONTACT,
+            "client": CONTACT,
+        },
+        queries=(
+            {},
+            {"mine": "true"},
+            {"assignee": "me"},
+            {"state": "open"},
+            {"state": "completed"},
+            {"due": "overdue"},
+            {"due_before": "2099-12-31"},
+            {"due_after": "2000-01-01"},
+            {"q": "dossier"},
+        ),
+    ),
+    "work_api_create_work_item": Op(),
+    "work_api_get_work_item": Op(path=W),
+    "work_api_update_work_item": Op(path=W),
+    "work_api_delete_work_item": Op(path=W),
+    "work_api_change_work_item_status": Op(path=W),
+    "work_api_list_tasks": Op(path=W),
+    "work_api_add_task": Op(path=W),
+    "work_api_update_task": Op(path={**W, "task_id": TASK}, parents={"task_id": "item_id"}),
+    "work_api_delete_task": Op(path={**W, "task_id": TASK}, parents={"task_id": "item_id"}),
+    "work_api_list_notes": Op(path=W),
+    "work_api_add_note": Op(path=W),
+    "work_api_list_my_tasks": Op(),
+    "work_api_list_segments": Op(),
+    "work_api_save_segment": Op(),
+    "work_api_delete_segment": Op(path={"segment_id": SEGMENT}),
 }
 
 # The integer fields of JSON bodies (by property name), and the kind of record they name.
@@ -630,6 +741,11 @@ BODY_IDS: dict[str, str | None] = {
     "portfolio_id": PORTFOLIO,
     "successor_id": COLLEAGUE,
     "successor_owner_id": OWNER,
+    # A work item's links (work/schemas.py).
+    "status_id": WORK_STATUS,
+    "work_type_id": WORK_TYPE,
+    "assignee_id": COLLEAGUE,
+    "client_group_id": CONTACT,
     # Not ids: a number the operation needs.
     "number": None,
     "version": None,
@@ -966,7 +1082,7 @@ def sweep_api(sweep: Sweep, document: dict[str, Any], writes: bool) -> None:
             name: "client_id"
             for name, kind in entry.path.items()
             if "client_id" in entry.path and name != "client_id" and kind != CONTACT
-        }
+        } | dict(entry.parents)
         content = operation.get("requestBody", {}).get("content", {})
         schema = content.get("application/json", {}).get("schema")
         files = {"file": UPLOADS[entry.upload]} if entry.upload else None

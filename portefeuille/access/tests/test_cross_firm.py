@@ -73,6 +73,7 @@ from portefeuille.firms.models import (
 )
 from portefeuille.notifications.models import Notification, NotificationPreference
 from portefeuille.web import views as web_views
+from portefeuille.work.models import HomeVisit, Segment, Task, WorkItem, WorkNote
 
 from . import figures, openapi_examples
 
@@ -139,6 +140,10 @@ def _rows(firm: Firm, pk: int, tag: str) -> list[models.Model]:
     note = TimelineItem(
         pk=pk, firm=firm, client=client, kind=TimelineItem.Kind.NOTE, body=f"Note {tag}"
     )
+    status = WorkStatus(
+        pk=pk, firm=firm, name=f"Statut {tag}", primary_state=WorkStatus.PrimaryState.PLANNED
+    )
+    work_item = WorkItem(pk=pk, firm=firm, client=client, title=f"Travail {tag}", status=status)
     plan = OffboardingPlan(
         pk=pk,
         firm=firm,
@@ -154,9 +159,7 @@ def _rows(firm: Firm, pk: int, tag: str) -> list[models.Model]:
         contact_type,
         RoleSlot(pk=pk, firm=firm, number=1, title="Associé"),
         WorkType(pk=pk, firm=firm, name=f"Travail {tag}"),
-        WorkStatus(
-            pk=pk, firm=firm, name=f"Statut {tag}", primary_state=WorkStatus.PrimaryState.PLANNED
-        ),
+        status,
         PersonalAccessToken(
             pk=pk,
             firm=firm,
@@ -199,6 +202,11 @@ def _rows(firm: Firm, pk: int, tag: str) -> list[models.Model]:
             pk=pk, firm=firm, recipient=colleague, kind="client.manager_given", client=client
         ),
         NotificationPreference(pk=pk, firm=firm, colleague=colleague, kind="client.owner_given"),
+        work_item,
+        Task(pk=pk, firm=firm, work_item=work_item, title=f"Tâche {tag}"),
+        WorkNote(pk=pk, firm=firm, work_item=work_item, author=colleague, body=f"Note {tag}"),
+        Segment(pk=pk, firm=firm, owner=colleague, area=Segment.Area.WORK, name=f"Segment {tag}"),
+        HomeVisit(pk=pk, firm=firm, colleague=colleague),
     ]
 
 

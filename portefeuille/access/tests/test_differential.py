@@ -10,10 +10,19 @@ team and grants; see worlds.py). Each is written to the database, and for every
   for every colleague, and `rules.explain` for every client (colleagues, levels, reasons);
 - 200 more: `rules.annotate_level` (the padlocks of lists) and `rules.visible` on records
   hanging off a client;
+- 100 more, work (docs/work.md): each work item at the level of its client, through the
+  work door and `work_items()` with no filter, under the filters of the work view (owner,
+  manager, titled and untitled role slots, member, "mes clients", portfolio, assignee:
+  each keeps items seen in full only) and for each client group (its Work tab's rule),
+  and the contacts list's « Travail » counts per status;
 - HTTP_WORLDS more, through HTTP as each colleague: the API list and the client list page
   (every client of the world), the API detail and the client page (every client of the
-  colleague's firm; the cross-firm sweep covers the other firm's ids). A request costs
-  some 30 to 90 ms, so these worlds are fewer.
+  colleague's firm; the cross-firm sweep covers the other firm's ids); and work: the API
+  list of work items, the board, the list (unfiltered, and by a client owner and a client
+  manager), the contacts page's « Travail » counts and each client group's Work tab (both
+  halves), every card and row at its client's level, a name-only one showing its title,
+  status and client's name and nothing else. A request costs some 30 to 90 ms, so these
+  worlds are fewer.
 
 The run is derandomised: `make test` draws the same worlds every time, in shards
 (parametrized cases: Hypothesis gives each its own seed, so shards draw different worlds)
@@ -30,17 +39,27 @@ from hypothesis import HealthCheck, given, settings
 
 from . import figures
 from .reference import World
-from .surfaces import EXTRA_RULE_SURFACES, HTTP_SURFACES, SURFACES, Comparison, check_world
+from .surfaces import (
+    EXTRA_RULE_SURFACES,
+    HTTP_SURFACES,
+    SURFACES,
+    WORK_HTTP_SURFACES,
+    WORK_RULE_SURFACES,
+    Comparison,
+    check_world,
+)
 from .worlds import worlds
 
 WORLDS, SHARDS = 500, 4
 EXTRA_WORLDS, EXTRA_SHARDS = 200, 2
+WORK_WORLDS, WORK_SHARDS = 100, 2
 HTTP_WORLDS, HTTP_SHARDS = 40, 4
 SECTION = "differential (§6 against the reference model), rules"
 EXTRA_SECTION = "differential, annotate_level and visible() records"
+WORK_SECTION = "differential, work items, work filters, group tabs and work counts"
 HTTP_SECTION = (
     "differential, API list, search and detail, contacts page, search, pickers, "
-    "suggestions, contact page and its team tab"
+    "suggestions, contact page and its team tab, work API, board, list, counts, group tabs"
 )
 
 HYPOTHESIS = {
@@ -70,7 +89,12 @@ def record(section: str, world: World, result: Comparison) -> None:
 def timed(request: pytest.FixtureRequest) -> Iterator[None]:
     started = time.perf_counter()
     yield
-    section = {"shard": SECTION, "extra_shard": EXTRA_SECTION, "http_shard": HTTP_SECTION}
+    section = {
+        "shard": SECTION,
+        "extra_shard": EXTRA_SECTION,
+        "work_shard": WORK_SECTION,
+        "http_shard": HTTP_SECTION,
+    }
     name = next(n for n in section if n in request.fixturenames)
     figures.add(section[name], {"seconds (sum over shards)": time.perf_counter() - started})
 
@@ -99,10 +123,25 @@ def test_level_annotations_and_client_records_follow_the_reference_level(
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("timed")
+@pytest.mark.parametrize("work_shard", range(WORK_SHARDS))
+@settings(max_examples=WORK_WORLDS // WORK_SHARDS, **HYPOTHESIS)  # type: ignore[arg-type]
+@given(world=worlds())
+def test_work_items_show_each_colleague_the_level_of_their_client(
+    work_shard: int, world: World
+) -> None:
+    record(WORK_SECTION, world, check_world(world, [], explain=False, work=WORK_RULE_SURFACES))
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("timed")
 @pytest.mark.parametrize("http_shard", range(HTTP_SHARDS))
 @settings(max_examples=HTTP_WORLDS // HTTP_SHARDS, **HYPOTHESIS)  # type: ignore[arg-type]
 @given(world=worlds())
 def test_the_api_and_the_pages_show_each_colleague_exactly_the_reference_level(
     http_shard: int, world: World
 ) -> None:
-    record(HTTP_SECTION, world, check_world(world, HTTP_SURFACES, explain=False))
+    record(
+        HTTP_SECTION,
+        world,
+        check_world(world, HTTP_SURFACES, explain=False, work=WORK_HTTP_SURFACES),
+    )

@@ -554,6 +554,10 @@ class AccessMachine(RuleBasedStateMachine):
 
         def apply() -> None:
             u.active = not deactivating
+            if not deactivating:
+                # Their old session ended with the deactivation (the canary sweep proves
+                # it reads nothing): a reactivated colleague signs in again.
+                self.ctx.sessions.pop(colleague, None)
 
         # Deactivating: « Ne pas transférer » (the clients stay as they are); the handing
         # over is the offboarding step below.

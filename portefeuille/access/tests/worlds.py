@@ -5,8 +5,10 @@ A world has two firms, each with up to 6 colleagues (admin or staff, full or lim
 inactive), up to 3 teams, an owner roster (entries linked to colleagues, and manual names),
 up to 3 titled role slots, up to 3 portfolios with staff (colleagues and teams) and up to 8
 clients of every kind and privacy with an owner, a manager, role holders (titled slots
-only), members (colleagues and teams), a portfolio and grants (colleagues and teams).
-Links never cross firms (the services refuse that; the cross-firm test probes it).
+only), members (colleagues and teams), a portfolio and grants (colleagues and teams);
+persons and organizations join client groups, and every client has up to 2 work items
+(any status, an assignee, some naming a client group). Links never cross firms (the
+services refuse that; the cross-firm test probes it).
 Inactive colleagues keep their links: they were deactivated after being linked.
 
 `build` writes rows directly (bulk_create): the point is to set up a state, not to test the
@@ -35,9 +37,17 @@ from portefeuille.access.models import (
     RoleAssignment,
 )
 from portefeuille.audit.models import AuditEvent
-from portefeuille.contacts.models import Contact, normalise_for_search
-from portefeuille.firms.models import Colleague, Firm, RoleSlot, Team, TeamMembership
+from portefeuille.contacts.models import Contact, GroupMembership, normalise_for_search
+from portefeuille.firms.models import (
+    Colleague,
+    Firm,
+    RoleSlot,
+    Team,
+    TeamMembership,
+    WorkStatus,
+)
 from portefeuille.firms.services import seed_firm_defaults
+from portefeuille.work.models import WorkItem
 
 from . import reference as ref
 
@@ -50,6 +60,8 @@ MAX_CLIENTS = 8
 MAX_PORTFOLIOS = 3
 MAX_MANUAL_OWNERS = 2
 MAX_TITLED_SLOTS = 3
+MAX_WORK_ITEMS = 2  # per client
+WORK_STATUSES = 5  # the firm's default statuses (firms/services/firm.py)
 
 
 # ---------------------------------------------------------------------------------------
@@ -167,7 +179,30 @@ def worlds(draw: st.DrawFn) -> ref.World:
                 grants=_subset(draw, people, 1),
                 grant_teams=_subset(draw, teams, 1),
             )
+        _draw_work(draw, world, firm, people)
     return world
+
+
+def _draw_work(draw: st.DrawFn, world: ref.World, firm: int, people: list[int]) -> None:
+    """Client groups' members, and work items on the firm's clients (docs/work.md): some
+    naming a client group (the client's, or one it is not in)."""
+    clients = world.clients_of(firm)
+    groups = [key for key in clients if world.clients[key].kind == "client_group"]
+    for key in clients:
+        client = world.clients[key]
+        if client.kind != "client_group":
+            client.groups = _subset(draw, groups, 2)
+    for key in clients:
+        client = world.clients[key]
+        for _i in range(draw(_count(MAX_WORK_ITEMS))):
+            world.work_items[len(world.work_items)] = ref.WorkItem(
+                client=key,
+                status=draw(_index(WORK_STATUSES)),
+                assignee=_one_or_none(draw, people),
+                client_group=(
+                    _one_or_none(draw, groups) if client.kind != "client_group" else None
+                ),
+            )
 
 
 # ---------------------------------------------------------------------------------------
@@ -188,6 +223,9 @@ class Built:
     owners: dict[int, int] = field(default_factory=dict)
     clients: dict[int, int] = field(default_factory=dict)
     portfolios: dict[int, int] = field(default_factory=dict)
+    work_items: dict[int, int] = field(default_factory=dict)
+    # Per firm (index), its work statuses' ids in board order.
+    statuses: list[list[int]] = field(default_factory=list)
 
     def client_key(self) -> dict[int, int]:
         """Database id -> world key, for clients."""
@@ -207,11 +245,17 @@ def _ids(model: type[M], keys: list[int], rows: list[M]) -> dict[int, int]:
 
 
 CLIENT_NAME = re.compile(r"Client (\d+) du monde (\d+)\b")
+WORK_TITLE = re.compile(r"Travail (\d+) du monde (\d+)\b")
 
 
 def client_name(serial: int, key: int) -> str:
     """A client's display name, unique and easy to find in a page (CLIENT_NAME)."""
     return f"Client {key} du monde {serial}"
+
+
+def work_title(serial: int, key: int) -> str:
+    """A work item's title, unique and easy to find in a page (WORK_TITLE)."""
+    return f"Travail {key} du monde {serial}"
 
 
 def colleague_row(world_serial: int, key: int, colleague: ref.Colleague, firm_id: int) -> Colleague:
@@ -391,14 +435,60 @@ def build(world: ref.World, *, audit_events: bool = False) -> Built:
     _insert(ClientMember, members)
     _insert(AccessGrant, grants)
     _insert(AuditEvent, events)
+    _build_work(world, built)
     return built
+
+
+def _build_work(world: ref.World, built: Built) -> None:
+    """The client groups' members and the work items."""
+    built.statuses = [
+        list(
+            WorkStatus.objects.filter(firm_id=firm_id)
+            .order_by("position", "pk")
+            .values_list("pk", flat=True)
+        )
+        for firm_id in built.firms
+    ]
+    assert all(len(found) == WORK_STATUSES for found in built.statuses), built.statuses
+    _insert(
+        GroupMembership,
+        [
+            GroupMembership(
+                firm_id=built.firms[client.firm],
+                group_id=built.clients[group],
+                member_id=built.clients[key],
+            )
+            for key, client in world.clients.items()
+            for group in sorted(client.groups)
+        ],
+    )
+    keys = list(world.work_items)
+    rows = []
+    for key in keys:
+        item = world.work_items[key]
+        firm = world.clients[item.client].firm
+        rows.append(
+            WorkItem(
+                firm_id=built.firms[firm],
+                client_id=built.clients[item.client],
+                client_group_id=(
+                    built.clients[item.client_group] if item.client_group is not None else None
+                ),
+                title=work_title(built.serial, key),
+                status_id=built.statuses[firm][item.status],
+                assignee_id=(
+                    built.colleagues[item.assignee] if item.assignee is not None else None
+                ),
+            )
+        )
+    built.work_items = _ids(WorkItem, keys, rows)
 
 
 # ---------------------------------------------------------------------------------------
 # The whole state the services may write, to prove a refused change wrote nothing.
 # ---------------------------------------------------------------------------------------
 
-SNAPSHOT_APPS = ("firms", "contacts", "access", "audit")
+SNAPSHOT_APPS = ("firms", "contacts", "access", "audit", "work")
 
 
 def snapshot() -> dict[str, list[tuple[object, ...]]]:

@@ -7,7 +7,7 @@ queries. The rules are in docs/history.md.
 
 One module per noun: `reader` (`show_events`, `ShownEvent`), `kinds` (the `KINDS`
 registry: each action code's label and builder; `action_label`, `action_choices`),
-the builders per domain in `clients`, `details` and `firm`, and what they share in
+the builders per domain in `clients`, `details`, `firm` and `work`, and what they share in
 `base`. Import from here.
 """
 

@@ -53,6 +53,7 @@ from .firm import (
     _team_name,
     _token_name,
 )
+from .work import _work_mentions, render_note, render_status, render_task, render_work_item
 
 KINDS: dict[str, Kind] = {
     # The client record.
@@ -194,6 +195,28 @@ KINDS: dict[str, Kind] = {
     "document.uploaded": Kind(gettext_lazy("Document ajouté"), _render_document),
     "document.renamed": Kind(gettext_lazy("Document renommé"), _render_document),
     "document.deleted": Kind(gettext_lazy("Document supprimé"), _render_document),
+    # Work items, their checklists and notes.
+    "work_item.created": Kind(
+        gettext_lazy("Élément de travail créé"), render_work_item, _work_mentions
+    ),
+    "work_item.updated": Kind(
+        gettext_lazy("Élément de travail modifié"), render_work_item, _work_mentions
+    ),
+    "work_item.status_changed": Kind(
+        gettext_lazy("Statut d'un élément de travail changé"), render_status, _work_mentions
+    ),
+    "work_item.deleted": Kind(
+        gettext_lazy("Élément de travail supprimé"), render_work_item, _work_mentions
+    ),
+    "work_item.recurred": Kind(
+        gettext_lazy("Élément de travail récurrent renouvelé"), render_work_item, _work_mentions
+    ),
+    "work_item.task_added": Kind(gettext_lazy("Tâche ajoutée"), render_task, _work_mentions),
+    "work_item.task_updated": Kind(gettext_lazy("Tâche modifiée"), render_task, _work_mentions),
+    "work_item.task_deleted": Kind(gettext_lazy("Tâche retirée"), render_task, _work_mentions),
+    "work_item.note_added": Kind(
+        gettext_lazy("Note ajoutée à un élément de travail"), render_note, _work_mentions
+    ),
     # Portfolios and the owner roster.
     "portfolio.created": Kind(
         gettext_lazy("Portefeuille créé"),

@@ -27,6 +27,7 @@ from portefeuille.testing.factories import (
     PersonFactory,
     PortfolioFactory,
     RoleAssignmentFactory,
+    WorkItemFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -378,7 +379,11 @@ def _populate(firm: Firm, count: int) -> None:
         ContactCardFactory.create(person=person, organization__firm=firm)
         group = ClientGroupFactory.create(firm=firm)
         GroupMembershipFactory.create(group=group, member=person)
-        PersonFactory.create(firm=firm, privacy=Privacy.PRIVATE)
+        private = PersonFactory.create(firm=firm, privacy=Privacy.PRIVATE)
+        # Work on every kind of row: the counts stay one query for the page.
+        for client in (person, group, private):
+            WorkItemFactory.create(client=client)
+        WorkItemFactory.create(client=person, client_group=group)
 
 
 @pytest.mark.parametrize("who", ["staff", "admin"])
@@ -394,12 +399,12 @@ def test_the_page_costs_the_same_number_of_queries_whatever_its_size(
     _populate(firm, 3)
     http.get("/contacts/", {"view": "all"})  # warm the session and the caches
     # Session + colleague (2), role slots (1), statuses (1), rows (1), cards (1),
-    # memberships (1), related contacts (1), firm + filter options: types, colleagues,
-    # owners, portfolios (5), the header's unread notifications (1).
-    with django_assert_num_queries(14):
+    # memberships (1), related contacts (1), work counts (1), firm + filter options: types,
+    # colleagues, owners, portfolios (5), the header's unread notifications (1).
+    with django_assert_num_queries(15):
         small = http.get("/contacts/", {"view": "all"})
     _populate(firm, 12)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         large = http.get("/contacts/", {"view": "all"})
     assert small.status_code == large.status_code == 200
     assert len(rows(large.content.decode())) > len(rows(small.content.decode()))
@@ -418,7 +423,7 @@ def test_the_more_fragment_costs_a_constant_number_of_queries(
     url = re.search(r'hx-get="([^"]+)" hx-target="#more-contacts"', first)
     assert url is not None
     # As the full page, without the filter options (the shell's context still reads the firm).
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         http.get(
             url.group(1).replace("&amp;", "&"),
             headers={"HX-Request": "true", "HX-Target": "more-contacts"},

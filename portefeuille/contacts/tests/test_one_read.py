@@ -92,6 +92,7 @@ def lazy_link_reads(queries: list[dict[str, Any]]) -> list[str]:
         ("contacts:detail", 1),
         ("contacts:timeline", 1),
         ("contacts:documents", 1),
+        ("contact_work", 1),
         # load_contact, and rules.explain's own narrow read for "who sees it and why".
         ("contacts:team", 2),
     ],

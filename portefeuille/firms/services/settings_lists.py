@@ -4,12 +4,12 @@ case, an item in use cannot be deleted, the order is the firm's."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Max
+from django.db.models import Max, ProtectedError
 from django.http import Http404
 from django.utils.translation import gettext, ngettext
 
@@ -40,7 +40,7 @@ def _next_position(actor: Colleague, model: type[NamedModel]) -> int:
 
 
 def _usage_count(item: models.Model) -> int:
-    """How many rows point at `item` through a foreign key (contacts, and later work items)."""
+    """How many rows point at `item` through a foreign key (contacts, work items)."""
     total = 0
     for relation in item._meta.related_objects:
         if relation.one_to_many or relation.one_to_one:
@@ -77,19 +77,30 @@ def _rename_item(actor: Colleague, item: NamedModel, name: str, action: str) -> 
     )
 
 
-def _delete_item(actor: Colleague, item: NamedModel, action: str, in_use: str) -> None:
-    """Deletes an unused item; `in_use` is the refusal, with %(count)s and %(name)s."""
+def _delete_item(
+    actor: Colleague, item: NamedModel, action: str, in_use: Callable[[int], str]
+) -> None:
+    """Deletes an unused item; `in_use(count)` is the refusal, with %(count)s and %(name)s."""
     require_admin(actor)
     locked = lock_in_firm(actor, item)
     count = _usage_count(locked)
     if count:
-        raise ValidationError(in_use % {"count": count, "name": locked.name}, code="in_use")
+        raise ValidationError(in_use(count) % {"count": count, "name": locked.name}, code="in_use")
     record_event(
         actor=actor,
         action=f"{action}.deleted",
         before={"item": audit_ref(locked)},
     )
-    locked.delete()
+    try:
+        # A savepoint: a row that came to use the item since it was counted (its reference
+        # is PROTECT) leaves the transaction usable for the refusal.
+        with transaction.atomic():
+            locked.delete()
+    except ProtectedError as error:
+        count = len(error.protected_objects)
+        raise ValidationError(
+            in_use(count) % {"count": count, "name": locked.name}, code="in_use"
+        ) from None
 
 
 def _reorder_items(
@@ -178,14 +189,16 @@ def delete_contact_type(*, actor: Colleague, contact_type: ContactType) -> None:
     """Deletes a contact type no contact uses; otherwise says how many do."""
     require_admin(actor)
     same_firm(actor, contact_type)
-    count = contact_type.contacts.count()
-    in_use = ngettext(
-        "Le type « %(name)s » est utilisé par %(count)s contact : renommez-le, ou donnez "
-        "d'abord un autre type à ce contact.",
-        "Le type « %(name)s » est utilisé par %(count)s contacts : renommez-le, ou donnez "
-        "d'abord un autre type à ces contacts.",
-        count,
-    )
+
+    def in_use(count: int) -> str:
+        return ngettext(
+            "Le type « %(name)s » est utilisé par %(count)s contact : renommez-le, ou donnez "
+            "d'abord un autre type à ce contact.",
+            "Le type « %(name)s » est utilisé par %(count)s contacts : renommez-le, ou donnez "
+            "d'abord un autre type à ces contacts.",
+            count,
+        )
+
     _delete_item(actor, contact_type, "contact_type", in_use)
 
 
@@ -227,7 +240,7 @@ def _work_in_use(count: int) -> str:
 def delete_work_type(*, actor: Colleague, work_type: WorkType) -> None:
     require_admin(actor)
     same_firm(actor, work_type)
-    _delete_item(actor, work_type, "work_type", _work_in_use(_usage_count(work_type)))
+    _delete_item(actor, work_type, "work_type", _work_in_use)
 
 
 @transaction.atomic
@@ -302,7 +315,7 @@ def delete_work_status(*, actor: Colleague, work_status: WorkStatus) -> None:
     lock_firm(actor)
     locked = lock_in_firm(actor, work_status)
     _refuse_last_of_state(actor, locked, None)
-    _delete_item(actor, locked, "work_status", _work_in_use(_usage_count(locked)))
+    _delete_item(actor, locked, "work_status", _work_in_use)
 
 
 @transaction.atomic
