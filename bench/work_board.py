@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from bench import children
 
 REPO = Path(__file__).resolve().parent.parent
 DATABASE = "portefeuille_bench_work"
@@ -202,45 +201,8 @@ def child(scale: float, repeat: int) -> dict[str, Any]:
     }
 
 
-def _run_child(url: str, args: argparse.Namespace, folder: Path) -> dict[str, Any] | None:
-    environment = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "MEDIA_ROOT": str(folder / "media"),
-        "PORTEFEUILLE_DEV": os.environ.get("PORTEFEUILLE_DEV", "1"),
-        "DJANGO_SETTINGS_MODULE": "portefeuille.settings",
-    }
-    command = [sys.executable, "-m", "bench.work_board", "--child"]
-    command += ["--scale", str(args.scale), "--repeat", str(args.repeat)]
-    done = subprocess.run(  # noqa: S603 — our own module, our own arguments
-        command, env=environment, cwd=REPO, capture_output=True, text=True, check=False
-    )
-    if done.returncode:
-        print(done.stdout, done.stderr, file=sys.stderr)
-        return None
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def _postgresql(args: argparse.Namespace, folder: Path) -> dict[str, Any] | None:
-    import psycopg
-
-    from portefeuille.testing.pgcluster import ClusterError, find_binaries, start_cluster
-
-    if find_binaries() is None:
-        print("No PostgreSQL binaries (initdb, pg_ctl): PostgreSQL skipped.", file=sys.stderr)
-        return None
-    try:
-        cluster = start_cluster()
-    except ClusterError as error:
-        print(f"PostgreSQL cluster did not start: {error}", file=sys.stderr)
-        return None
-    try:
-        with psycopg.connect(cluster.url, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {DATABASE}")
-        return _run_child(cluster.url.rsplit("/", 1)[0] + f"/{DATABASE}", args, folder)
-    finally:
-        cluster.stop()
+def _arguments(args: argparse.Namespace) -> list[str]:
+    return ["--scale", str(args.scale), "--repeat", str(args.repeat)]
 
 
 LABELS = {
@@ -294,11 +256,16 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict[str, Any]] = []
     failed = False
     if args.db in ("sqlite", "both"):
-        found = _run_child(f"sqlite:///{folder / 'work.sqlite3'}", args, folder)
+        found = children.run_child(
+            "bench.work_board",
+            f"sqlite:///{folder / 'work.sqlite3'}",
+            folder,
+            _arguments(args),
+        )
         failed = failed or found is None
         results += [found] if found else []
     if args.db in ("postgresql", "both"):
-        found = _postgresql(args, folder)
+        found = children.run_on_postgresql("bench.work_board", DATABASE, folder, _arguments(args))
         failed = failed or found is None
         results += [found] if found else []
 
