@@ -32,6 +32,7 @@ from portefeuille.access.rules import Level
 from portefeuille.firms.forms import apply_errors
 from portefeuille.firms.models import Colleague, ContactType, RoleSlot
 from portefeuille.firms.views import admin_required, colleague_required
+from portefeuille.work.models import WorkItem
 
 from . import services, validators
 from .fields import ContactField, Section, ValueType, in_section
@@ -540,5 +541,11 @@ def contact_delete(request: HttpRequest, actor: Colleague, pk: int) -> HttpRespo
     return render(
         request,
         "contacts/contact_confirm_delete.html",
-        {"contact": contact, "tab": "details", "inactive_type": inactive},
+        {
+            "contact": contact,
+            "tab": "details",
+            "inactive_type": inactive,
+            # An admin deletes: every item of the client is theirs to count.
+            "work_count": WorkItem.objects.filter(client_id=contact.pk).count(),
+        },
     )

@@ -32,6 +32,7 @@ from portefeuille.testing.factories import (
     OrganizationFactory,
     PersonFactory,
     PhoneNumberFactory,
+    WorkItemFactory,
 )
 from portefeuille.testing.responses import ClientResponse
 
@@ -658,6 +659,19 @@ def test_admin_deletes_after_confirming_and_it_is_audited(firm: Firm, admin: Col
     assert response.status_code == 302
     assert not Contact.objects.filter(pk=organization.pk).exists()
     assert AuditEvent.objects.filter(action="client.deleted").exists()
+
+
+def test_the_deletion_page_says_how_much_work_goes_with_the_client(
+    firm: Firm, admin: Colleague
+) -> None:
+    organization = OrganizationFactory.create(firm=firm, display_name="Vieux client")
+    WorkItemFactory.create(client=organization)
+    WorkItemFactory.create(client=organization)
+    WorkItemFactory.create(client=OrganizationFactory.create(firm=firm))
+
+    page = text(browse(admin).get(f"/contacts/{organization.pk}/delete/"))
+
+    assert "Ses 2 éléments de travail, avec leurs tâches et leurs notes" in page
 
 
 def test_staff_cannot_delete(firm: Firm, staff: Colleague) -> None:
