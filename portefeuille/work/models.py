@@ -118,7 +118,13 @@ class WorkItem(FirmScoped):
         return self.title
 
     def is_overdue(self, today: datetime.date) -> bool:
-        return self.due_date is not None and self.due_date < today and self.completed_at is None
+        """Due before `today` and not in a completed status (the status decides what is
+        finished, as on the board)."""
+        return (
+            self.due_date is not None
+            and self.due_date < today
+            and self.status.primary_state != WorkStatus.PrimaryState.COMPLETED
+        )
 
 
 class Task(FirmScoped):

@@ -17,6 +17,7 @@ from typing import Any, cast
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, DateField, F, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portefeuille.access import rules
@@ -134,7 +135,11 @@ def _bad(field: str, message: str) -> ValidationError:
 
 
 def _parse_id(field: str, raw: str, me: Colleague | None) -> int:
-    if raw == "me" and me is not None and field in ("assignee", "client_manager", "member"):
+    if (
+        raw == "me"
+        and me is not None
+        and field in ("assignee", "client_manager", "member", "role_holder")
+    ):
         return me.pk
     # isascii: "²" is a digit to str.isdigit() but not to int().
     if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= _MAX_ID:
@@ -249,6 +254,10 @@ def work_items(
 ) -> QuerySet[WorkItem]:
     """The items the viewer sees that match the filters (not ordered, not annotated): one
     SQL statement when evaluated."""
+    if filters.client_owner is not None and not actor.firm.ownership_enabled:
+        # With client ownership off, owners show nowhere: not as a filter either (every
+        # entry point, pages, API and segments, reads the selection here).
+        filters = filters.without("client_owner")
     min_level = Level.FULL if filters.needs_full_access else Level.NAME
     items = WorkItem.objects.visible_to(actor, min_level)
     if filters.filters_clients:
@@ -266,7 +275,7 @@ def work_items(
     elif filters.state:
         items = items.filter(status__primary_state=filters.state)
     if filters.due:
-        items = items.filter(_due_range(filters, today or datetime.date.today()))
+        items = items.filter(_due_range(filters, today or timezone.localdate()))
     if filters.due_before is not None:
         items = items.filter(due_date__lte=filters.due_before)
     if filters.due_after is not None:
@@ -418,7 +427,7 @@ def board(
     items and its first `per_column` cards (by due date, none last). Two queries whatever
     the number of items, clients and statuses: the statuses, then the cards with their
     column's count (window functions over the one selection of `work_items`)."""
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     statuses = work_statuses(actor)
     by_id = {status.pk: status for status in statuses}
     order = [F("due_key").asc(), F("id").asc()]
@@ -464,7 +473,7 @@ def work_list(
     """One page of the list view: the same selection as the board, every column, by due
     date (none last) then id, keyset-paged (a cursor not of ours: the first page). Two
     queries: the statuses and the page."""
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     by_id = {status.pk: status for status in work_statuses(actor)}
     rows = _card_rows(actor, filters, today)
     try:

@@ -41,11 +41,11 @@ def next_dates(item: WorkItem) -> tuple[datetime.date | None, datetime.date | No
 def create_next_item(*, item_id: int) -> WorkItem | None:
     """Creates the next item of `item_id`'s series, once: same client, title, type,
     assignee, description and checklist (undone), dates one period later, the firm's first
-    open status. Nothing when the item is gone, not recurring, already followed, or its
-    client gone. System work: no actor, so everyone concerned is notified."""
+    open status. Nothing when the item is gone, not recurring or already followed. System
+    work, with no actor: the new item's assignee is notified."""
     item = (
         WorkItem.objects.select_for_update(of=("self",))
-        .select_related("client", "client__owner__colleague", "client__manager", "assignee")
+        .select_related("client", "assignee")
         .filter(pk=item_id)
         .first()
     )

@@ -241,18 +241,28 @@ def _clean_long(value: str | None, field: str, max_length: int) -> str:
 
 def lock_item(actor: Colleague, item: WorkItem | int) -> WorkItem:
     """The item re-read in the actor's firm and locked, with its client locked and seen in
-    FULL (a client hidden from the actor: 404; seen by name only: 403)."""
+    FULL (a client hidden from the actor: 404; seen by name only: 403). The client is
+    locked and checked first, then the item: the order a client's deletion takes (client,
+    then its items), and no row is locked for someone who may not write it."""
     require_active(actor)
     pk = item.pk if isinstance(item, WorkItem) else item
+    if not isinstance(pk, int) or isinstance(pk, bool):
+        raise Http404
+    client = (
+        Contact.objects.filter(work_items__pk=pk, firm_id=actor.firm_id).only("pk", "firm").first()
+    )
+    if client is None:
+        raise Http404
+    locked_client = lock_client(actor, client)
     found = (
         WorkItem.objects.select_for_update(of=("self",))
-        .select_related("status", "client")
-        .filter(pk=pk, firm_id=actor.firm_id)
+        .select_related("status")
+        .filter(pk=pk, client_id=locked_client.pk)
         .first()
     )
-    if found is None:
+    if found is None:  # moved or deleted meanwhile
         raise Http404
-    found.client = lock_client(actor, found.client)
+    found.client = locked_client
     return found
 
 
@@ -585,7 +595,7 @@ def _clean_task_values(actor: Colleague, values: dict[str, Any], prefix: str) ->
         raise field_error(f"{prefix}.{unknown[0]}", _("Champ inconnu."), "unknown_field")
     errors = _Errors()
     cleaned: dict[str, Any] = {}
-    if "title" in values or not prefix.startswith("task"):
+    if "title" in values or prefix != "task":
         cleaned["title"] = errors.run(clean_text, values.get("title"), f"{prefix}.title", TITLE_MAX)
     if "assignee" in values:
         cleaned["assignee"] = errors.run(

@@ -237,14 +237,21 @@ def work_move(request: HttpRequest, actor: Colleague, item_id: int) -> HttpRespo
     (its card goes back on a refusal); a form gets a message and the board again."""
     wants_json = _wants_json(request)
     raw_version = request.POST.get("version", "")
-    known = raw_version.isascii() and raw_version.isdigit()
+    # No version: the caller did not say (unchecked). A version that is no number cannot be
+    # the current one: refused as stale, never taken for "unchecked".
+    if not raw_version:
+        expected: int | None = None
+    elif raw_version.isascii() and raw_version.isdigit() and len(raw_version) < 19:
+        expected = int(raw_version)
+    else:
+        expected = -1
     status_id = parse_id(request.POST.get("status"))
     try:
         item = services.move_work_item(
             actor=actor,
             item=item_id,
             status=status_id if status_id is not None else 0,
-            expected_version=raw_version if known else None,
+            expected_version=expected,
         )
     except Http404:
         if wants_json:

@@ -232,7 +232,11 @@ def item_edit(request: HttpRequest, actor: Colleague, item_id: int) -> HttpRespo
 def item_delete(request: HttpRequest, actor: Colleague, item_id: int) -> HttpResponse:
     item = _full_item(actor, item_id)
     if request.method == "POST":
-        version = parse_id(request.POST.get("version"))
+        raw = request.POST.get("version", "")
+        # A version that is no number cannot be the current one: stale, not unchecked.
+        version = parse_id(raw) if raw else None
+        if raw and version is None:
+            version = -1
         try:
             services.delete_work_item(actor=actor, item=item, expected_version=version)
         except StaleVersionError as error:

@@ -14,7 +14,7 @@ from portefeuille.access.models import ClientMember
 from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.guards import StaleVersionError
-from portefeuille.firms.models import Colleague, Privacy, WorkStatus, WorkType
+from portefeuille.firms.models import Colleague, Firm, Privacy, WorkStatus, WorkType
 from portefeuille.testing.factories import (
     AdminFactory,
     ClientFactory,
@@ -22,11 +22,12 @@ from portefeuille.testing.factories import (
     ColleagueFactory,
     FirmFactory,
     GroupMembershipFactory,
+    OwnerEntryFactory,
     PersonFactory,
 )
 from portefeuille.work import services
 from portefeuille.work.models import Task, WorkItem
-from portefeuille.work.queries import WorkFilters, group_items_q, work_items
+from portefeuille.work.queries import WorkFilters, group_items_q, parse_filters, work_items
 from portefeuille.work.recurrence import add_months, create_next_item, due_recurrences
 
 pytestmark = pytest.mark.django_db
@@ -290,3 +291,49 @@ def test_segments_belong_to_their_owner() -> None:
     with pytest.raises(Http404):
         services.delete_segment(actor=colleague, segment=segment.pk)
     services.delete_segment(actor=admin, segment=segment.pk)
+
+
+def test_a_task_of_a_new_item_needs_a_title() -> None:
+    admin = AdminFactory.create()
+    with pytest.raises(ValidationError) as refused:
+        services.create_work_item(
+            actor=admin,
+            client=ClientFactory.create(firm=admin.firm),
+            title="Bilan",
+            tasks=[{"assignee": admin.pk}],
+        )
+    assert field_codes(refused.value) == {"tasks.0.title": ["required"]}
+    assert not WorkItem.objects.exists()
+
+
+def test_the_owner_filter_means_nothing_while_ownership_is_off() -> None:
+    admin = AdminFactory.create()
+    owner = OwnerEntryFactory.create(firm=admin.firm, colleague=admin)
+    services.create_work_item(
+        actor=admin, client=ClientFactory.create(firm=admin.firm, owner=owner), title="owned"
+    )
+    services.create_work_item(actor=admin, client=ClientFactory.create(firm=admin.firm), title="x")
+    Firm.objects.filter(pk=admin.firm_id).update(ownership_enabled=True)
+    admin = Colleague.objects.select_related("firm").get(pk=admin.pk)
+    assert _visible_titles(admin, WorkFilters(client_owner=owner.pk)) == {"owned"}
+    Firm.objects.filter(pk=admin.firm_id).update(ownership_enabled=False)
+    admin = Colleague.objects.select_related("firm").get(pk=admin.pk)
+    assert _visible_titles(admin, WorkFilters(client_owner=owner.pk)) == {"owned", "x"}
+
+
+def test_role_holder_me_names_the_viewer() -> None:
+    admin = AdminFactory.create()
+    assert parse_filters({"role_holder": "me", "role": "2"}, me=admin) == WorkFilters(
+        role=2, role_holder=admin.pk
+    )
+
+
+def test_an_item_in_a_completed_status_is_not_overdue_whatever_completed_at_says() -> None:
+    admin = AdminFactory.create()
+    item = services.create_work_item(
+        actor=admin, client=ClientFactory.create(firm=admin.firm), title="x", due_date="2026-01-01"
+    )
+    done = status(admin.firm_id, WorkStatus.PrimaryState.COMPLETED)
+    WorkItem.objects.filter(pk=item.pk).update(status=done, completed_at=None)
+    item.refresh_from_db()
+    assert not item.is_overdue(datetime.date(2026, 6, 1))

@@ -560,3 +560,19 @@ def test_a_contact_of_the_list_links_to_its_page_only_when_seen_in_full(
 
     assert f'<a href="/contacts/{public.pk}/">Public SA</a>' in html
     assert 'data-level="full"' in html
+
+
+def test_a_move_with_a_version_that_is_no_number_is_refused_as_stale(
+    firm: Firm, admin: Colleague
+) -> None:
+    item = WorkItemFactory.create(client=ClientFactory.create(firm=firm))
+
+    refused = browse(admin).post(
+        f"/work/{item.pk}/move/",
+        {"status": in_progress(firm).pk, "version": "abc"},
+        headers={"Accept": "application/json"},
+    )
+
+    assert refused.status_code == 409
+    item.refresh_from_db()
+    assert item.status_id == statuses(firm)[0].pk
