@@ -680,7 +680,8 @@ def _segment(segment: Segment) -> dict[str, Any]:
         "id": segment.pk,
         "name": segment.name,
         "area": segment.area,
-        "filters": dict(parse_qsl(segment.query)),
+        # The query a page saved may also name its view (`view=list`): not a filter.
+        "filters": {k: v for k, v in parse_qsl(segment.query) if k in FILTER_NAMES},
         "query": segment.query,
     }
 

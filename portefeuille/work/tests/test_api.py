@@ -713,6 +713,20 @@ def test_save_list_replace_and_delete_my_segments(
     assert Segment.objects.filter(owner=admin).count() == 1
 
 
+def test_a_segment_saved_on_the_list_page_reads_back_as_filters_the_api_takes(
+    client: Client, staff: Colleague
+) -> None:
+    services.save_segment(actor=staff, name="Liste", query={"view": "list", "due": "overdue"})
+
+    (listed,) = get(client, "/api/v1/segments", staff).json()["items"]
+    again = send(
+        client, "post", "/api/v1/segments", staff, {"name": "Copie", "filters": listed["filters"]}
+    )
+
+    assert listed["filters"] == {"due": "overdue"}
+    assert again.status_code == 201, again.content
+
+
 def test_a_segment_with_bad_filters_is_refused_on_them(client: Client, admin: Colleague) -> None:
     before = rows()
 
