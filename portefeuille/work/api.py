@@ -276,6 +276,10 @@ def read_filters(actor: Colleague, data: Mapping[str, str]) -> WorkFilters:
     """The work view's filters from parameters (the list's query or a segment's filters);
     a ValidationError keyed by parameter."""
     values = dict(data)
+    if not actor.firm.ownership_enabled:
+        # With client ownership off, owners show nowhere, not as a filter either (the
+        # board drops it the same way).
+        values.pop("client_owner", None)
     role = values.get("role", "")
     if ":" in role:
         slot, _sep, holder = role.partition(":")

@@ -254,10 +254,6 @@ def work_items(
 ) -> QuerySet[WorkItem]:
     """The items the viewer sees that match the filters (not ordered, not annotated): one
     SQL statement when evaluated."""
-    if filters.client_owner is not None and not actor.firm.ownership_enabled:
-        # With client ownership off, owners show nowhere: not as a filter either (every
-        # entry point, pages, API and segments, reads the selection here).
-        filters = filters.without("client_owner")
     min_level = Level.FULL if filters.needs_full_access else Level.NAME
     items = WorkItem.objects.visible_to(actor, min_level)
     if filters.filters_clients:

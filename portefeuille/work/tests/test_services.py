@@ -14,7 +14,7 @@ from portefeuille.access.models import ClientMember
 from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.guards import StaleVersionError
-from portefeuille.firms.models import Colleague, Firm, Privacy, WorkStatus, WorkType
+from portefeuille.firms.models import Colleague, Privacy, WorkStatus, WorkType
 from portefeuille.testing.factories import (
     AdminFactory,
     ClientFactory,
@@ -22,7 +22,6 @@ from portefeuille.testing.factories import (
     ColleagueFactory,
     FirmFactory,
     GroupMembershipFactory,
-    OwnerEntryFactory,
     PersonFactory,
 )
 from portefeuille.work import services
@@ -304,21 +303,6 @@ def test_a_task_of_a_new_item_needs_a_title() -> None:
         )
     assert field_codes(refused.value) == {"tasks.0.title": ["required"]}
     assert not WorkItem.objects.exists()
-
-
-def test_the_owner_filter_means_nothing_while_ownership_is_off() -> None:
-    admin = AdminFactory.create()
-    owner = OwnerEntryFactory.create(firm=admin.firm, colleague=admin)
-    services.create_work_item(
-        actor=admin, client=ClientFactory.create(firm=admin.firm, owner=owner), title="owned"
-    )
-    services.create_work_item(actor=admin, client=ClientFactory.create(firm=admin.firm), title="x")
-    Firm.objects.filter(pk=admin.firm_id).update(ownership_enabled=True)
-    admin = Colleague.objects.select_related("firm").get(pk=admin.pk)
-    assert _visible_titles(admin, WorkFilters(client_owner=owner.pk)) == {"owned"}
-    Firm.objects.filter(pk=admin.firm_id).update(ownership_enabled=False)
-    admin = Colleague.objects.select_related("firm").get(pk=admin.pk)
-    assert _visible_titles(admin, WorkFilters(client_owner=owner.pk)) == {"owned", "x"}
 
 
 def test_role_holder_me_names_the_viewer() -> None:
