@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "portefeuille.audit",
     "portefeuille.notifications",
     "portefeuille.work",
+    "portefeuille.sales",
     "portefeuille.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -313,3 +313,68 @@ class TaskQuerySet(ClientRecordQuerySet[M]):
 
     client_field = "work_item__client"
     full_only = True
+
+
+class SalesRecordQuerySet(ClientRecordQuerySet[M]):
+    """Opportunities, projects and invoices (docs/sales.md): read in full by whoever sees
+    their client in full, and — opportunities and projects — by their own people (an
+    opportunity's assignees, a project's manager and collaborators), whatever their level on
+    the client: those see the record and its client's name, nothing else of the client.
+    There is no name-only view of these records. An invoice's responsible (a custom field)
+    grants nothing."""
+
+    full_only = True
+
+    def visible_to(
+        self,
+        colleague: Colleague,
+        min_level: Level = Level.FULL,
+        *,
+        client_field: str | None = None,
+    ) -> Self:
+        if Level(min_level) != Level.FULL:
+            raise ValueError("sales records are read in full or not at all")
+        if not colleague.is_active:
+            return self.none()
+        field = client_field or self.client_field
+        q = full_access_q(colleague, prefix=f"{field}__")
+        people = self._people_q(colleague)
+        if people is not None and not colleague.is_admin:
+            q |= people
+        return self.filter(firm_id=colleague.firm_id).filter(q)
+
+    def _people_q(self, colleague: Colleague) -> Q | None:
+        """The records this colleague sees through their own place on them (None: no such
+        path)."""
+        return None
+
+    def with_client_level(self, colleague: Colleague) -> Self:
+        """Adds `client_level`: Level.FULL when the reader sees the client in full (its page
+        may be linked), else Level.NAME (they see the record through their place on it, and
+        its client's name only). Use it on rows scoped with `visible_to`."""
+        return self.annotate(
+            client_level=Case(
+                When(full_access_q(colleague, prefix="client__"), then=Value(int(Level.FULL))),
+                default=Value(int(Level.NAME)),
+                output_field=IntegerField(),
+            )
+        )
+
+
+class OpportunityQuerySet(SalesRecordQuerySet[M]):
+    def _people_q(self, colleague: Colleague) -> Q | None:
+        return Q(assignee_id=colleague.pk) | Q(second_assignee_id=colleague.pk)
+
+
+class ProjectQuerySet(SalesRecordQuerySet[M]):
+    def _people_q(self, colleague: Colleague) -> Q | None:
+        collaborating = (
+            apps.get_model("sales", "ProjectCollaborator")
+            ._default_manager.filter(colleague_id=colleague.pk)
+            .values_list("project_id", flat=True)
+        )
+        return Q(manager_id=colleague.pk) | Q(id__in=collaborating)
+
+
+class InvoiceQuerySet(SalesRecordQuerySet[M]):
+    """Invoices: FULL access to the client only."""

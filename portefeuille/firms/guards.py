@@ -100,3 +100,35 @@ def check_version(
             ),
             code="stale",
         )
+
+
+def firm_row(actor: Colleague, model: type[models.Model], value: object) -> models.Model | None:
+    """The row of `model` with this id (or this row's id) in the actor's firm, else None.
+    SECURITY: a row of another firm is the same answer as an unknown id."""
+    if value is None:
+        return None
+    pk = getattr(value, "pk", value)
+    if not isinstance(pk, int) or isinstance(pk, bool):
+        return None
+    return model._default_manager.filter(pk=pk, firm_id=actor.firm_id).first()
+
+
+def check_colleague(
+    actor: Colleague, colleague: Colleague | int | None, field: str
+) -> Colleague | None:
+    """A colleague given to a record (an assignee, a manager, a collaborator): an active
+    colleague of the actor's firm. None stays None (the caller says whether it is
+    required). Giving someone a record grants them only what docs/access-rules.md says."""
+    if colleague is None:
+        return None
+    found = firm_row(actor, Colleague, colleague)
+    if not isinstance(found, Colleague):
+        raise field_error(field, _("Choisissez un collègue du cabinet."), "invalid_choice")
+    if not found.is_active:
+        raise field_error(
+            field,
+            _("%(name)s est désactivé(e) : choisissez un collègue actif.")
+            % {"name": found.full_name},
+            "inactive",
+        )
+    return found

@@ -294,6 +294,31 @@ class WorkStatus(FirmScoped):
         return self.name
 
 
+class OpportunityStage(FirmScoped):
+    """A stage of the firm's sales pipeline (docs/sales.md); its outcome says whether an
+    opportunity in it is still open, won or lost."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("En cours")
+        WON = "won", _("Gagnée")
+        LOST = "lost", _("Perdue")
+
+    name = models.CharField(_("nom"), max_length=80)
+    outcome = models.CharField(
+        _("issue"), max_length=8, choices=Outcome.choices, default=Outcome.OPEN
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint("firm", Lower("name"), name="opportunity_stage_unique_in_firm"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class PersonalAccessToken(FirmScoped):
     """An API token acting exactly as its colleague. Only a hash of the secret is stored."""
 

@@ -21,7 +21,7 @@ from portefeuille.work.models import Task, WorkItem
 
 from .kinds import KINDS, PORTFOLIO_STAFF_GIVEN, TASK_ASSIGNED
 from .models import Notification
-from .reading import WORK_KINDS, show
+from .reading import RECORD_MODELS, WORK_KINDS, show
 
 
 def notification_message(
@@ -32,6 +32,8 @@ def notification_message(
     actor_id: int | None,
     actor_name: str,
     params: dict[str, Any],
+    record_type: str = "",
+    record_id: int | None = None,
 ) -> EmailMessage | None:
     """The e-mail, or None when it must not be sent any more: the recipient was deleted or
     deactivated, the client was deleted or is hidden from them now, the portfolio it names
@@ -51,6 +53,17 @@ def notification_message(
             return None
         # SECURITY: the level is read again now; hidden since → nothing is sent.
         access = rules.level(recipient, client)
+        if record_type:
+            # SECURITY: about a record, its own door decides, again now (reassigned or
+            # deleted since → nothing is sent); its client is then named, at most.
+            model = RECORD_MODELS.get(record_type)
+            if model is None or not (
+                model.objects.visible_to(recipient)
+                .filter(pk=record_id, client_id=client.pk)
+                .exists()
+            ):
+                return None
+            access = max(access, Level.NAME)
         if access == Level.NONE:
             return None
     if kind == PORTFOLIO_STAFF_GIVEN:
@@ -69,6 +82,8 @@ def notification_message(
         actor_id=actor_id,
         actor_name=actor_name,
         params=params,
+        record_type=record_type,
+        record_id=record_id,
         created_at=timezone.now(),
     )
     facts.client_level = int(access)  # type: ignore[attr-defined]

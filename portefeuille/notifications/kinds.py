@@ -32,6 +32,10 @@ WORK_ASSIGNED = "work.assigned"
 TASK_ASSIGNED = "work.task_assigned"
 WORK_STATUS_CHANGED = "work.status_changed"
 WORK_NOTE_ADDED = "work.note_added"
+OPPORTUNITY_ASSIGNED = "sales.opportunity_assigned"
+OPPORTUNITY_CHANGED = "sales.opportunity_changed"
+PROJECT_JOINED = "sales.project_joined"
+SALES_RECORD_ADDED = "sales.record_added"
 
 KINDS: dict[str, Kind] = {
     kind.code: kind
@@ -47,5 +51,13 @@ KINDS: dict[str, Kind] = {
         Kind(TASK_ASSIGNED, _("Une tâche vous est assignée"), True),
         Kind(WORK_STATUS_CHANGED, _("Le travail de votre client change de statut"), True),
         Kind(WORK_NOTE_ADDED, _("Une note est ajoutée au travail de votre client"), True),
+        Kind(OPPORTUNITY_ASSIGNED, _("Une opportunité vous est affectée"), True),
+        Kind(OPPORTUNITY_CHANGED, _("Une de vos opportunités est modifiée"), True),
+        Kind(PROJECT_JOINED, _("Vous êtes ajouté à un projet"), True),
+        Kind(
+            SALES_RECORD_ADDED,
+            _("Une opportunité, un projet ou une facture est ajouté à votre client"),
+            True,
+        ),
     )
 }

@@ -36,6 +36,11 @@ class Notification(FirmScoped):
         related_name="+",
     )
     actor_name = models.CharField(max_length=200, blank=True)
+    # The record it is about, when it has people of its own (an opportunity, a project):
+    # such a notification is read while the reader sees that record, whatever their level
+    # on its client (notifications/reading.py). Empty: about the client only.
+    record_type = models.CharField(max_length=20, blank=True)
+    record_id = models.PositiveBigIntegerField(null=True, blank=True)
     # Facts only (ids, counts, slot numbers): never a client's name or any other client text.
     params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

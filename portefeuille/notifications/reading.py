@@ -26,22 +26,49 @@ from portefeuille.access import rules
 from portefeuille.access.models import OwnerEntry, Portfolio
 from portefeuille.access.rules import Level
 from portefeuille.firms.models import Colleague, RoleSlot, Team, WorkStatus
+from portefeuille.sales.models import Invoice, Opportunity, Project, SalesRecord
 from portefeuille.work.models import Task, WorkItem
 
 from . import kinds as k
 from .models import Notification
 
+# The records a notification may be about (Notification.record_type), each read through
+# its own door (access/scopes.py).
+RECORD_MODELS: dict[str, type[SalesRecord]] = {
+    "opportunity": Opportunity,
+    "project": Project,
+    "invoice": Invoice,
+}
+
+
+def record_type_of(record: SalesRecord) -> str:
+    for code, model in RECORD_MODELS.items():
+        if isinstance(record, model):
+            return code
+    raise ValueError(f"no notification record type for {type(record).__name__}")
+
 
 def readable(reader: Colleague) -> QuerySet[Notification]:
-    """The reader's own notifications they may still read: those about no client, and those
-    whose client they see now at least by name. One SQL statement when evaluated."""
+    """The reader's own notifications they may still read: those about no client, those
+    whose client they see now at least by name, and those about a record (an opportunity,
+    a project, an invoice) they see now through its door — whatever their level on its
+    client. One SQL statement when evaluated."""
     if not reader.is_active:
         return Notification.objects.none()
     # SECURITY: the client's visibility is read now, through the access rules; a
     # notification of a client hidden since is left out (of lists and of counts).
     # Joined on the notification's own client: the rules are checked for those rows only.
-    return Notification.objects.filter(recipient_id=reader.pk, firm_id=reader.firm_id).filter(
+    about_client = Q(record_type="") & (
         Q(client__isnull=True) | rules.access_q(reader, Level.NAME, prefix="client__")
+    )
+    # SECURITY: a record's notification follows the record, not its client: one reassigned
+    # away from the reader is left out even if they still see the client by name.
+    about_record = Q()
+    for code, model in RECORD_MODELS.items():
+        seen = model.objects.visible_to(reader).values("id")
+        about_record |= Q(record_type=code, record_id__in=seen)
+    return Notification.objects.filter(recipient_id=reader.pk, firm_id=reader.firm_id).filter(
+        about_client | about_record
     )
 
 

@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 from portefeuille.access.rules import Level, level
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.models import Colleague, Team
+from portefeuille.sales.models import SalesRecord
 
 from .kinds import KINDS
 from .models import Notification, NotificationPreference
-from .reading import readable
+from .reading import readable, record_type_of
 from .tasks import send_notification_email
 
 # What a fact in `params` may be: ids, counts, codes, flags (never a client's text).
@@ -50,13 +51,16 @@ def notify(
     client: Contact | None,
     actor: Colleague | None,
     params: Mapping[str, Any] | None = None,
+    record: SalesRecord | None = None,
 ) -> int:
     """Notifies `recipients` of `kind`; returns how many in-app notifications were created.
 
     Recipients are read again from the database and kept only if active, of the firm (the
     client's, else the actor's, else the first recipient's), not the actor, and, for a
-    notification about a client, with FULL access to it now. Call it inside the service's
-    transaction: the rows are written in it and the e-mails are queued once it commits."""
+    notification about a client, with FULL access to it now — or, about a `record` with
+    people of its own (an opportunity, a project, an invoice), seeing that record now
+    through its door. Call it inside the service's transaction: the rows are written in it
+    and the e-mails are queued once it commits."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     facts = _facts(params)
@@ -72,6 +76,14 @@ def notify(
     chosen = Colleague.objects.filter(pk__in=list(wanted), firm_id=firm_id, is_active=True)
     if actor is not None:
         chosen = chosen.exclude(pk=actor.pk)
+    if record is not None:
+        # SECURITY: the record's own door decides (its client in full, or a place on it).
+        receivers = [
+            colleague
+            for colleague in chosen.order_by("pk")
+            if type(record)._default_manager.visible_to(colleague).filter(pk=record.pk).exists()  # type: ignore[attr-defined]
+        ]
+        return _send(kind, firm_id, receivers, client, actor, facts, record)
     receivers = [
         colleague
         for colleague in chosen.order_by("pk")
@@ -138,6 +150,7 @@ def _send(
     client: Contact | None,
     actor: Colleague | None,
     facts: dict[str, Any],
+    record: SalesRecord | None = None,
 ) -> int:
     """Writes the in-app rows and queues the e-mails of the receivers already chosen, each
     as their preferences for the kind say."""
@@ -151,6 +164,7 @@ def _send(
     }
     now = timezone.now()
     actor_name = actor.full_name if actor is not None else ""
+    record_type = record_type_of(record) if record is not None else ""
     rows: list[Notification] = []
     for colleague in receivers:
         pref = preferences.get(colleague.pk)
@@ -164,6 +178,8 @@ def _send(
                     actor=actor,
                     actor_name=actor_name,
                     params=facts,
+                    record_type=record_type,
+                    record_id=record.pk if record is not None else None,
                     created_at=now,
                 )
             )
@@ -177,6 +193,8 @@ def _send(
                     actor_id=actor.pk if actor is not None else None,
                     actor_name=actor_name,
                     params=facts,
+                    record_type=record_type,
+                    record_id=record.pk if record is not None else None,
                 )
             )
     Notification.objects.bulk_create(rows)

@@ -19,9 +19,12 @@ def send_notification_email(
     actor_id: int | None,
     actor_name: str,
     params: dict[str, Any],
+    record_type: str = "",
+    record_id: int | None = None,
 ) -> bool:
     """Sends the e-mail if the recipient may still read it (active, in the firm, still with
-    access to the client); writes it at their level now, in their language."""
+    access to the client, or to the record it is about); writes it at their level now, in
+    their language."""
     message = notification_message(
         recipient_id=recipient_id,
         kind=kind,
@@ -29,6 +32,8 @@ def send_notification_email(
         actor_id=actor_id,
         actor_name=actor_name,
         params=params,
+        record_type=record_type,
+        record_id=record_id,
     )
     if message is None:
         return False

@@ -30,6 +30,7 @@ from portefeuille.firms.guards import (
     UNSET,
     ExpectedVersion,
     Unset,
+    check_colleague,
     check_version,
     clean_text,
     field_error,
@@ -117,19 +118,7 @@ def check_assignee(
 ) -> Colleague | None:
     """An assignee is an active colleague of the firm. Assigning grants no access: a
     colleague without access to the client does not see the work (docs/access-rules.md)."""
-    if assignee is None:
-        return None
-    found: Colleague | None = _firm_row(actor, Colleague, assignee)
-    if found is None:
-        raise field_error(field, _("Choisissez un collègue du cabinet."), "invalid_choice")
-    if not found.is_active:
-        raise field_error(
-            field,
-            _("%(name)s est désactivé(e) : choisissez un collègue actif.")
-            % {"name": found.full_name},
-            "inactive",
-        )
-    return found
+    return check_colleague(actor, assignee, field)
 
 
 def _check_dates(start: datetime.date | None, due: datetime.date | None) -> None:

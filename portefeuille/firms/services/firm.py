@@ -13,7 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from portefeuille.audit.services import record_event
 
 from ..guards import ExpectedVersion, check_version, clean_text, field_error, require_admin
-from ..models import Colleague, ContactType, Firm, Privacy, RoleSlot, WorkStatus, WorkType
+from ..models import (
+    Colleague,
+    ContactType,
+    Firm,
+    OpportunityStage,
+    Privacy,
+    RoleSlot,
+    WorkStatus,
+    WorkType,
+)
 from ..versions import firm_settings_version, role_slots_version
 from .common import check_choice, clean_email, lock_firm, max_length, merge
 
@@ -31,6 +40,13 @@ DEFAULT_WORK_STATUSES: list[tuple[str, str]] = [
     ("En cours", WorkStatus.PrimaryState.IN_PROGRESS),
     ("En attente du client", WorkStatus.PrimaryState.WAITING),
     ("Terminé", WorkStatus.PrimaryState.COMPLETED),
+]
+DEFAULT_OPPORTUNITY_STAGES: list[tuple[str, str]] = [
+    ("Prospection", OpportunityStage.Outcome.OPEN),
+    ("Proposition envoyée", OpportunityStage.Outcome.OPEN),
+    ("Négociation", OpportunityStage.Outcome.OPEN),
+    ("Gagnée", OpportunityStage.Outcome.WON),
+    ("Perdue", OpportunityStage.Outcome.LOST),
 ]
 # Reference strings so makemessages knows the seeded names exist; the stored names are the
 # firm's own data (editable), so they are saved as written, in the firm's language.
@@ -84,6 +100,15 @@ def seed_firm_defaults(firm: Firm) -> None:
     WorkStatus.objects.bulk_create(
         WorkStatus(firm=firm, name=status_name, primary_state=state, position=i)
         for i, (status_name, state) in enumerate(DEFAULT_WORK_STATUSES)
+    )
+    seed_opportunity_stages(firm)
+
+
+def seed_opportunity_stages(firm: Firm) -> None:
+    """The sales pipeline a firm starts with (also given to firms created before it)."""
+    OpportunityStage.objects.bulk_create(
+        OpportunityStage(firm=firm, name=stage_name, outcome=outcome, position=i)
+        for i, (stage_name, outcome) in enumerate(DEFAULT_OPPORTUNITY_STAGES)
     )
 
 
