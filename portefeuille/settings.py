@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "portefeuille.notifications",
     "portefeuille.work",
     "portefeuille.sales",
+    "portefeuille.inbox",
     "portefeuille.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -378,3 +378,47 @@ class ProjectQuerySet(SalesRecordQuerySet[M]):
 
 class InvoiceQuerySet(SalesRecordQuerySet[M]):
     """Invoices: FULL access to the client only."""
+
+
+class TicketQuerySet(QuerySet[M]):
+    """Shared-inbox tickets (docs/inbox.md): seen in full by whoever sees their client in
+    full, by their assignee, and — a ticket with no client yet — by every active colleague of
+    the firm with full scope (a limited colleague sees only those assigned to them or on
+    their clients)."""
+
+    def visible_to(self, colleague: Colleague, min_level: Level = Level.FULL) -> Self:
+        if Level(min_level) != Level.FULL:
+            raise ValueError("tickets are read in full or not at all")
+        if not colleague.is_active:
+            return self.none()
+        mine = self.filter(firm_id=colleague.firm_id)
+        if colleague.is_admin:
+            return mine
+        q = (Q(client__isnull=False) & full_access_q(colleague, prefix="client__")) | Q(
+            assignee_id=colleague.pk
+        )
+        if not colleague.is_limited:
+            q |= Q(client__isnull=True)
+        return mine.filter(q)
+
+    def with_client_level(self, colleague: Colleague) -> Self:
+        """Adds `client_level`: Level.FULL when the reader sees the client in full, else
+        Level.NAME (no client: Level.NONE)."""
+        return self.annotate(
+            client_level=Case(
+                When(client__isnull=True, then=Value(int(Level.NONE))),
+                When(full_access_q(colleague, prefix="client__"), then=Value(int(Level.FULL))),
+                default=Value(int(Level.NAME)),
+                output_field=IntegerField(),
+            )
+        )
+
+
+class TicketMessageQuerySet(QuerySet[M]):
+    """A ticket's messages (e-mails in, replies, internal notes): with their ticket."""
+
+    def visible_to(self, colleague: Colleague, min_level: Level = Level.FULL) -> Self:
+        tickets = apps.get_model("inbox", "Ticket")._default_manager.visible_to(  # type: ignore[attr-defined]
+            colleague, min_level
+        )
+        return self.filter(firm_id=colleague.firm_id, ticket_id__in=tickets.values("id"))

@@ -47,6 +47,11 @@ def notification_message(
         return None
     client: Contact | None = None
     access = Level.NONE
+    if record_type and client_id is None:
+        # SECURITY: a record with no client (a ticket not matched yet): its door decides.
+        model = RECORD_MODELS.get(record_type)
+        if model is None or not model.objects.visible_to(recipient).filter(pk=record_id).exists():
+            return None
     if client_id is not None:
         client = Contact.objects.filter(pk=client_id, firm_id=recipient.firm_id).first()
         if client is None:

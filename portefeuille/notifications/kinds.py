@@ -36,6 +36,10 @@ OPPORTUNITY_ASSIGNED = "sales.opportunity_assigned"
 OPPORTUNITY_CHANGED = "sales.opportunity_changed"
 PROJECT_JOINED = "sales.project_joined"
 SALES_RECORD_ADDED = "sales.record_added"
+TICKET_ASSIGNED = "inbox.ticket_assigned"
+TICKET_NOTE_ADDED = "inbox.note_added"
+TICKET_CLIENT_REPLIED = "inbox.client_replied"
+TICKET_CLOSED = "inbox.ticket_closed"
 
 KINDS: dict[str, Kind] = {
     kind.code: kind
@@ -59,5 +63,9 @@ KINDS: dict[str, Kind] = {
             _("Une opportunité, un projet ou une facture est ajouté à votre client"),
             True,
         ),
+        Kind(TICKET_ASSIGNED, _("Un ticket vous est affecté"), True),
+        Kind(TICKET_NOTE_ADDED, _("Une note interne est ajoutée à votre ticket"), True),
+        Kind(TICKET_CLIENT_REPLIED, _("Le client répond à votre ticket"), True),
+        Kind(TICKET_CLOSED, _("Votre ticket est fermé"), True),
     )
 }

@@ -26,6 +26,7 @@ from portefeuille.access import rules
 from portefeuille.access.models import OwnerEntry, Portfolio
 from portefeuille.access.rules import Level
 from portefeuille.firms.models import Colleague, RoleSlot, Team, WorkStatus
+from portefeuille.inbox.models import Ticket
 from portefeuille.sales.models import Invoice, Opportunity, Project, SalesRecord
 from portefeuille.work.models import Task, WorkItem
 
@@ -34,14 +35,15 @@ from .models import Notification
 
 # The records a notification may be about (Notification.record_type), each read through
 # its own door (access/scopes.py).
-RECORD_MODELS: dict[str, type[SalesRecord]] = {
+RECORD_MODELS: dict[str, type[SalesRecord] | type[Ticket]] = {
     "opportunity": Opportunity,
     "project": Project,
     "invoice": Invoice,
+    "ticket": Ticket,
 }
 
 
-def record_type_of(record: SalesRecord) -> str:
+def record_type_of(record: SalesRecord | Ticket) -> str:
     for code, model in RECORD_MODELS.items():
         if isinstance(record, model):
             return code
@@ -51,7 +53,7 @@ def record_type_of(record: SalesRecord) -> str:
 def readable(reader: Colleague) -> QuerySet[Notification]:
     """The reader's own notifications they may still read: those about no client, those
     whose client they see now at least by name, and those about a record (an opportunity,
-    a project, an invoice) they see now through its door — whatever their level on its
+    a project, an invoice, a ticket) they see now through its door — whatever their level on its
     client. One SQL statement when evaluated."""
     if not reader.is_active:
         return Notification.objects.none()

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from portefeuille.access.rules import Level, level
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.models import Colleague, Team
+from portefeuille.inbox.models import Ticket
 from portefeuille.sales.models import SalesRecord
 
 from .kinds import KINDS
@@ -51,14 +52,14 @@ def notify(
     client: Contact | None,
     actor: Colleague | None,
     params: Mapping[str, Any] | None = None,
-    record: SalesRecord | None = None,
+    record: SalesRecord | Ticket | None = None,
 ) -> int:
     """Notifies `recipients` of `kind`; returns how many in-app notifications were created.
 
     Recipients are read again from the database and kept only if active, of the firm (the
     client's, else the actor's, else the first recipient's), not the actor, and, for a
     notification about a client, with FULL access to it now — or, about a `record` with
-    people of its own (an opportunity, a project, an invoice), seeing that record now
+    people of its own (an opportunity, a project, an invoice, a ticket), seeing it now
     through its door. Call it inside the service's transaction: the rows are written in it
     and the e-mails are queued once it commits."""
     if kind not in KINDS:
@@ -150,7 +151,7 @@ def _send(
     client: Contact | None,
     actor: Colleague | None,
     facts: dict[str, Any],
-    record: SalesRecord | None = None,
+    record: SalesRecord | Ticket | None = None,
 ) -> int:
     """Writes the in-app rows and queues the e-mails of the receivers already chosen, each
     as their preferences for the kind say."""
