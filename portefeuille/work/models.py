@@ -182,16 +182,23 @@ class WorkNote(FirmScoped):
 
 
 class Segment(FirmScoped):
-    """A saved filter: a name and the query string of a list's filters, for one colleague.
-    `area` says which list it filters ("work"; other lists reuse the model)."""
+    """A saved filter: a name and the query string of a list's filters, for one colleague,
+    or shared with the whole firm. `area` says which list it filters. A shared segment is
+    listed for every colleague, and counted for each through the list's own door: sharing a
+    filter shares no record."""
 
     class Area(models.TextChoices):
         WORK = "work", _("Travail")
+        CONTACTS = "contacts", _("Contacts")
+        OPPORTUNITIES = "opportunities", _("Opportunités")
+        INVOICES = "invoices", _("Factures")
+        TICKETS = "tickets", _("Boîte partagée")
 
     owner = models.ForeignKey(Colleague, on_delete=models.CASCADE, related_name="segments")
     area = models.CharField(max_length=16, choices=Area.choices)
     name = models.CharField(_("nom"), max_length=80)
     query = models.CharField(max_length=2000, blank=True)
+    shared = models.BooleanField(_("partagé avec le cabinet"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
