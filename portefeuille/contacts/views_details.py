@@ -32,6 +32,8 @@ from portefeuille.access.rules import Level
 from portefeuille.firms.forms import apply_errors
 from portefeuille.firms.models import Colleague, ContactType, RoleSlot
 from portefeuille.firms.views import admin_required, colleague_required
+from portefeuille.inbox.models import Ticket
+from portefeuille.sales.models import Invoice, Opportunity, Project
 from portefeuille.work.models import WorkItem
 
 from . import services, validators
@@ -547,5 +549,10 @@ def contact_delete(request: HttpRequest, actor: Colleague, pk: int) -> HttpRespo
             "inactive_type": inactive,
             # An admin deletes: every item of the client is theirs to count.
             "work_count": WorkItem.objects.filter(client_id=contact.pk).count(),
+            "sales_count": sum(
+                model.objects.filter(client_id=contact.pk).count()
+                for model in (Opportunity, Project, Invoice)
+            ),
+            "ticket_count": Ticket.objects.filter(client_id=contact.pk).count(),
         },
     )
