@@ -57,6 +57,8 @@ from portefeuille.access.guards import require_level
 from portefeuille.access.rules import Level
 from portefeuille.audit.services import record_event
 from portefeuille.firms.models import Colleague
+from portefeuille.notifications import kinds
+from portefeuille.notifications.services import account_managers, notify
 from portefeuille.web import uploads
 
 from .models import Contact, Document, TimelineItem
@@ -597,6 +599,13 @@ def upload_document(
             action="document.uploaded",
             client=client,
             after={"id": document.pk, "name": shown, "size": size, "content_type": content_type},
+        )
+        notify(
+            kind=kinds.DOCUMENT_ADDED,
+            recipients=account_managers(client),
+            client=client,
+            actor=actor,
+            params={"document_id": document.pk},
         )
     return document
 

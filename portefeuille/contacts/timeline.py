@@ -61,6 +61,8 @@ from portefeuille.audit.queries import readable_events
 from portefeuille.audit.sentences import ShownEvent, show_events
 from portefeuille.audit.services import record_event
 from portefeuille.firms.models import Colleague
+from portefeuille.notifications import kinds
+from portefeuille.notifications.services import account_managers, notify
 
 from . import documents, mime
 from .models import Contact, TimelineItem, normalise_for_search
@@ -308,6 +310,13 @@ def add_note(*, actor: Colleague, client: Contact, body: str) -> TimelineItem:
             action="timeline.note_added",
             client=client,
             after={"id": note.pk, "body": body},
+        )
+        notify(
+            kind=kinds.CLIENT_NOTE_ADDED,
+            recipients=account_managers(client),
+            client=client,
+            actor=actor,
+            params={"note_id": note.pk},
         )
     return note
 

@@ -28,6 +28,8 @@ MEMBER_GIVEN = "client.member_given"
 PORTFOLIO_STAFF_GIVEN = "portfolio.staff_given"
 TRANSFERRED_TO = "clients.transferred_to"
 TRANSFERRED_FROM = "clients.transferred_from"
+CLIENT_NOTE_ADDED = "client.note_added"
+DOCUMENT_ADDED = "client.document_added"
 WORK_ASSIGNED = "work.assigned"
 TASK_ASSIGNED = "work.task_assigned"
 WORK_STATUS_CHANGED = "work.status_changed"
@@ -51,6 +53,8 @@ KINDS: dict[str, Kind] = {
         Kind(PORTFOLIO_STAFF_GIVEN, _("Un portefeuille vous est confié"), False),
         Kind(TRANSFERRED_TO, _("Des clients vous sont transférés"), False),
         Kind(TRANSFERRED_FROM, _("Vos clients sont transférés à un autre responsable"), False),
+        Kind(CLIENT_NOTE_ADDED, _("Une note est ajoutée à votre client"), True),
+        Kind(DOCUMENT_ADDED, _("Un document est ajouté à votre client"), True),
         Kind(WORK_ASSIGNED, _("Un élément de travail vous est assigné"), True),
         Kind(TASK_ASSIGNED, _("Une tâche vous est assignée"), True),
         Kind(WORK_STATUS_CHANGED, _("Le travail de votre client change de statut"), True),

@@ -202,6 +202,19 @@ def _send(
     return len(rows)
 
 
+def account_managers(client: Contact) -> list[Colleague]:
+    """The client's account managers, told of what happens to it: its owner (the colleague
+    of its owner-roster entry) and its manager."""
+    people: list[Colleague] = []
+    if client.owner_id is not None and client.owner is not None:
+        linked = client.owner.colleague
+        if linked is not None:
+            people.append(linked)
+    if client.manager_id is not None and client.manager is not None:
+        people.append(client.manager)
+    return people
+
+
 def holders(colleague: Colleague | None, team: Team | None) -> list[Colleague]:
     """Who a colleague-or-team holder is, to notify: the colleague, or each active member of
     the team (read now)."""

@@ -44,7 +44,7 @@ from portefeuille.firms.guards import (
 )
 from portefeuille.firms.models import Colleague, OpportunityStage
 from portefeuille.notifications import kinds
-from portefeuille.notifications.services import notify
+from portefeuille.notifications.services import account_managers, notify
 
 from .models import CURRENCIES, Invoice, Opportunity, Project, ProjectCollaborator, SalesRecord
 
@@ -215,10 +215,21 @@ def _check_status(status: Any) -> str:
 
 
 def _clean_collaborators(
-    actor: Colleague, values: Iterable[Colleague | int] | None
+    actor: Colleague,
+    values: Iterable[Colleague | int] | None,
+    keep: frozenset[int] = frozenset(),
 ) -> list[Colleague]:
+    """Active colleagues of the firm; those in `keep` (already on the project) stay even if
+    deactivated since, so changing the list from a page that shows them does not refuse it
+    (a deactivated collaborator leaves only when taken off)."""
     chosen: dict[int, Colleague] = {}
     for value in values or ():
+        pk = value.pk if isinstance(value, Colleague) else value
+        if pk in keep:
+            kept = firm_row(actor, Colleague, pk)
+            if isinstance(kept, Colleague):
+                chosen[kept.pk] = kept
+                continue
         found = check_colleague(actor, value, "collaborators")
         if found is not None:
             chosen[found.pk] = found
@@ -271,19 +282,6 @@ def _bump(record: SalesRecord, fields: Sequence[str]) -> None:
         version=F("version") + 1, updated_at=now, **{name: getattr(record, name) for name in fields}
     )
     record.version += 1
-
-
-def account_managers(client: Contact) -> list[Colleague]:
-    """The client's account managers, told of what is added to it: its owner (their linked
-    colleague) and its manager."""
-    people: list[Colleague] = []
-    if client.owner_id is not None and client.owner is not None:
-        linked = client.owner.colleague
-        if linked is not None:
-            people.append(linked)
-    if client.manager_id is not None and client.manager is not None:
-        people.append(client.manager)
-    return people
 
 
 def _tell(
@@ -634,7 +632,9 @@ def update_project(
         keep("description", _clean_long, description, "description", DESCRIPTION_MAX)
     new_people: list[Colleague] | None = None
     if not isinstance(collaborators, Unset):
-        new_people = errors.run(_clean_collaborators, actor, collaborators)
+        new_people = errors.run(
+            _clean_collaborators, actor, collaborators, frozenset(p.pk for p in old_people)
+        )
     errors.raise_if_any()
     people = old_people
     if new_people is not None:
