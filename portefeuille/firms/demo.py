@@ -19,6 +19,7 @@ from faker import Faker
 
 from portefeuille.contacts.demo import add_contacts
 from portefeuille.contacts.models import Contact
+from portefeuille.inbox.demo import add_inbox
 from portefeuille.work.demo import add_work
 
 from .models import Colleague, Firm, Team
@@ -187,4 +188,5 @@ STEPS: list[Callable[[DemoContext], None]] = [
     title_role_slots,
     add_contacts,
     add_work,
+    add_inbox,
 ]
