@@ -14,7 +14,9 @@ any. An e-mail read twice (same Message-ID) is stored once. One that cannot be r
 raw as an InboundFailure, so nothing is lost.
 
 Who is told: the assignee, of an internal note by someone else, of the client's reply, of
-the ticket's closing, and when it is given to them — only while they see the ticket.
+the ticket's closing, and when it is given to them; the client's account managers (its
+owner's colleague, its manager) of a new ticket from their client — only while they see
+the ticket.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from portefeuille.firms.guards import (
 )
 from portefeuille.firms.models import Colleague, Firm
 from portefeuille.notifications import kinds
-from portefeuille.notifications.services import notify
+from portefeuille.notifications.services import account_managers, notify
 
 from .models import InboundFailure, Ticket, TicketMessage
 
@@ -472,6 +474,16 @@ def receive_email(*, firm: Firm, raw: bytes, source: str = "api") -> TicketMessa
             )
     except IntegrityError:  # the same e-mail stored meanwhile by a concurrent read
         return None
+    if not replied and ticket.client is not None:
+        # A new ticket on a client: its account managers hear of it (if they see it).
+        notify(
+            kind=kinds.TICKET_RECEIVED,
+            recipients=account_managers(ticket.client),
+            client=ticket.client,
+            actor=None,
+            params={"ticket_id": ticket.pk},
+            record=ticket,
+        )
     if replied:
         fields = ["updated_at"]
         # A client who answers a closed ticket opens it again.

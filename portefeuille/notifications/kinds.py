@@ -42,6 +42,7 @@ TICKET_ASSIGNED = "inbox.ticket_assigned"
 TICKET_NOTE_ADDED = "inbox.note_added"
 TICKET_CLIENT_REPLIED = "inbox.client_replied"
 TICKET_CLOSED = "inbox.ticket_closed"
+TICKET_RECEIVED = "inbox.ticket_received"
 
 KINDS: dict[str, Kind] = {
     kind.code: kind
@@ -71,5 +72,6 @@ KINDS: dict[str, Kind] = {
         Kind(TICKET_NOTE_ADDED, _("Une note interne est ajoutée à votre ticket"), True),
         Kind(TICKET_CLIENT_REPLIED, _("Le client répond à votre ticket"), True),
         Kind(TICKET_CLOSED, _("Votre ticket est fermé"), True),
+        Kind(TICKET_RECEIVED, _("Votre client écrit à la boîte partagée"), True),
     )
 }

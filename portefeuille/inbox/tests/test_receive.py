@@ -88,3 +88,14 @@ def test_an_unmatched_ticket_is_shared_but_not_with_a_limited_colleague() -> Non
     services.receive_email(firm=firm, raw=eml("x@y.example", "Question", "?", "<q@y.example>"))
     assert Ticket.objects.visible_to(staff).count() == 1
     assert not Ticket.objects.visible_to(limited).exists()
+
+
+def test_a_new_ticket_from_a_client_tells_its_manager() -> None:
+    firm = FirmFactory.create()
+    manager = ColleagueFactory.create(firm=firm)
+    client = ClientFactory.create(firm=firm, privacy=Privacy.PRIVATE, manager=manager)
+    EmailAddressFactory.create(contact=client, firm=firm, address="paul@client.example")
+    services.receive_email(firm=firm, raw=eml("paul@client.example", "Aide", "?", "<p1@c.example>"))
+    (note,) = readable(manager)
+    assert note.kind == "inbox.ticket_received"
+    assert note.client_id == client.pk
