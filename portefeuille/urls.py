@@ -3,6 +3,7 @@
 from django.urls import URLPattern, include, path
 
 from portefeuille.api.api import api
+from portefeuille.sales import views as sales_views
 from portefeuille.web import views as web_views
 from portefeuille.work import views_items as work_item_views
 
@@ -33,11 +34,16 @@ urlpatterns = [
     path("", include("portefeuille.web.urls")),
     path("accounts/", include("allauth.urls")),
     path("settings/owners/", include("portefeuille.access.urls_owners")),
+    path("settings/custom-fields/", include("portefeuille.customfields.urls")),
     path("settings/", include("portefeuille.firms.urls")),
     # A contact's Work tab: a work page in the contact page's frame (work/views_items.py).
     path("contacts/<int:contact_id>/work/", work_item_views.contact_work, name="contact_work"),
+    # A contact's « Ventes » tab: its opportunities, projects, invoices (sales/views.py).
+    path("contacts/<int:contact_id>/sales/", sales_views.contact_sales, name="contact_sales"),
     path("contacts/", include("portefeuille.contacts.urls")),
     path("work/", include("portefeuille.work.urls")),
+    path("segments/", include("portefeuille.customfields.urls_segments")),
+    path("sales/", include("portefeuille.sales.urls")),
     path("portfolios/", include("portefeuille.access.urls")),
     path("offboarding/", include("portefeuille.access.urls_offboarding")),
     path("clients/", include((moved_client_pages, "moved"))),

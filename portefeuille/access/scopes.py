@@ -24,7 +24,7 @@ from the querysets here: it names the contact model only through the app registr
 from __future__ import annotations
 
 import enum
-from typing import Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from django.apps import apps
 from django.db import models
@@ -418,7 +418,6 @@ class TicketMessageQuerySet(QuerySet[M]):
     """A ticket's messages (e-mails in, replies, internal notes): with their ticket."""
 
     def visible_to(self, colleague: Colleague, min_level: Level = Level.FULL) -> Self:
-        tickets = apps.get_model("inbox", "Ticket")._default_manager.visible_to(  # type: ignore[attr-defined]
-            colleague, min_level
-        )
+        manager: Any = apps.get_model("inbox", "Ticket")._default_manager
+        tickets = manager.visible_to(colleague, min_level)
         return self.filter(firm_id=colleague.firm_id, ticket_id__in=tickets.values("id"))

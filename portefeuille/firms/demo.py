@@ -20,6 +20,7 @@ from faker import Faker
 from portefeuille.contacts.demo import add_contacts
 from portefeuille.contacts.models import Contact
 from portefeuille.inbox.demo import add_inbox
+from portefeuille.sales.demo import add_sales
 from portefeuille.work.demo import add_work
 
 from .models import Colleague, Firm, Team
@@ -188,5 +189,6 @@ STEPS: list[Callable[[DemoContext], None]] = [
     title_role_slots,
     add_contacts,
     add_work,
+    add_sales,
     add_inbox,
 ]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portefeuille.access.models import OwnerEntry
 
-from .models import Colleague, Firm, Privacy, RoleSlot, WorkStatus
+from .models import Colleague, Firm, OpportunityStage, Privacy, RoleSlot, WorkStatus
 
 LANGUAGE_CHOICES = [("", _("Langue du navigateur")), *settings.LANGUAGES]
 
@@ -226,11 +226,15 @@ class RoleSlotsForm(forms.Form):
 
 
 class ListItemForm(forms.Form):
-    """A new or renamed entry of a settings list (contact type, work type, work status)."""
+    """A new or renamed entry of a settings list (contact type, work type, work status,
+    opportunity stage)."""
 
     name = forms.CharField(label=_("Nom"), max_length=80)
     primary_state = forms.ChoiceField(
         label=_("État principal"), choices=WorkStatus.PrimaryState.choices, required=False
+    )
+    outcome = forms.ChoiceField(
+        label=_("Issue"), choices=OpportunityStage.Outcome.choices, required=False
     )
     is_archive = forms.BooleanField(label=_("Archive"), required=False)
 

@@ -1,5 +1,6 @@
 """The firm settings page (admins only): the firm's settings, the titles of the custom role
-slots, and the ordered lists (contact types, work types, work statuses).
+slots, and the ordered lists (contact types, work types, work statuses, the stages of the
+sales pipeline, docs/sales.md).
 
 Thin adapters: parse the form, fetch the entry in the actor's firm (another firm's id is a
 404 like an unknown one), call one service, render. Others get 403.
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .forms import FirmSettingsForm, ListItemForm, RoleSlotsForm, apply_errors
-from .models import Colleague, ContactType, RoleSlot, WorkStatus, WorkType
+from .models import Colleague, ContactType, OpportunityStage, RoleSlot, WorkStatus, WorkType
 from .views import admin_required
 
 
@@ -31,7 +32,7 @@ class SettingsList:
     """One of the ordered, named lists of the settings page, and its services."""
 
     key: str
-    model: type[ContactType] | type[WorkType] | type[WorkStatus]
+    model: type[ContactType] | type[WorkType] | type[WorkStatus] | type[OpportunityStage]
     create: Callable[..., Any]
     rename: Callable[..., Any]
     delete: Callable[..., Any]
@@ -67,6 +68,15 @@ SETTINGS_LISTS = {
         services.move_work_status,
         "work_status",
     ),
+    "opportunity-stages": SettingsList(
+        "opportunity-stages",
+        OpportunityStage,
+        services.create_opportunity_stage,
+        services.rename_opportunity_stage,
+        services.delete_opportunity_stage,
+        services.move_opportunity_stage,
+        "opportunity_stage",
+    ),
 }
 
 
@@ -86,6 +96,11 @@ def _settings_context(actor: Colleague, **extra: Any) -> dict[str, Any]:
         .annotate(usage=Count("work_items"))
         .order_by("position", "name"),
         "primary_states": WorkStatus.PrimaryState.choices,
+        # The usage count follows sales.Opportunity.stage's reverse relation.
+        "opportunity_stages": OpportunityStage.objects.filter(firm_id=actor.firm_id)
+        .annotate(usage=Count("opportunities"))
+        .order_by("position", "name"),
+        "outcomes": OpportunityStage.Outcome.choices,
     }
     context.update(extra)
     return context
@@ -151,6 +166,8 @@ def settings_list_create(request: HttpRequest, actor: Colleague, kind: str) -> H
             kwargs["primary_state"] = form.cleaned_data["primary_state"]
         if spec.model is ContactType:
             kwargs["is_archive"] = form.cleaned_data["is_archive"]
+        if spec.model is OpportunityStage:
+            kwargs["outcome"] = form.cleaned_data["outcome"] or OpportunityStage.Outcome.OPEN
         try:
             spec.create(actor=actor, **kwargs)
         except ValidationError as error:
@@ -182,6 +199,13 @@ def settings_list_action(
                     work_status=item,  # type: ignore[arg-type]
                     name=form.cleaned_data["name"],
                     primary_state=form.cleaned_data["primary_state"] or None,
+                )
+            elif spec.model is OpportunityStage:
+                services.update_opportunity_stage(
+                    actor=actor,
+                    opportunity_stage=item,  # type: ignore[arg-type]
+                    name=form.cleaned_data["name"],
+                    outcome=form.cleaned_data["outcome"] or None,
                 )
             else:
                 spec.rename(actor=actor, **{spec.param: item}, name=form.cleaned_data["name"])

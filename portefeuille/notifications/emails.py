@@ -21,7 +21,7 @@ from portefeuille.work.models import Task, WorkItem
 
 from .kinds import KINDS, PORTFOLIO_STAFF_GIVEN, TASK_ASSIGNED
 from .models import Notification
-from .reading import RECORD_MODELS, WORK_KINDS, show
+from .reading import WORK_KINDS, show, visible_records
 
 
 def notification_message(
@@ -49,8 +49,7 @@ def notification_message(
     access = Level.NONE
     if record_type and client_id is None:
         # SECURITY: a record with no client (a ticket not matched yet): its door decides.
-        model = RECORD_MODELS.get(record_type)
-        if model is None or not model.objects.visible_to(recipient).filter(pk=record_id).exists():
+        if not visible_records(record_type, recipient).filter(pk=record_id).exists():
             return None
     if client_id is not None:
         client = Contact.objects.filter(pk=client_id, firm_id=recipient.firm_id).first()
@@ -61,9 +60,8 @@ def notification_message(
         if record_type:
             # SECURITY: about a record, its own door decides, again now (reassigned or
             # deleted since → nothing is sent); its client is then named, at most.
-            model = RECORD_MODELS.get(record_type)
-            if model is None or not (
-                model.objects.visible_to(recipient)
+            if not (
+                visible_records(record_type, recipient)
                 .filter(pk=record_id, client_id=client.pk)
                 .exists()
             ):

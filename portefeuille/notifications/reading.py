@@ -43,6 +43,16 @@ RECORD_MODELS: dict[str, type[SalesRecord] | type[Ticket]] = {
 }
 
 
+def visible_records(code: str, reader: Colleague) -> QuerySet[Any]:
+    """The records of this notification record type the reader sees now, through their
+    own door (an unknown type: none)."""
+    model = RECORD_MODELS.get(code)
+    if model is None:
+        return Notification.objects.none()
+    manager: Any = model._default_manager
+    return manager.visible_to(reader)  # type: ignore[no-any-return]
+
+
 def record_type_of(record: SalesRecord | Ticket) -> str:
     for code, model in RECORD_MODELS.items():
         if isinstance(record, model):
@@ -67,7 +77,7 @@ def readable(reader: Colleague) -> QuerySet[Notification]:
     # away from the reader is left out even if they still see the client by name.
     about_record = Q()
     for code, model in RECORD_MODELS.items():
-        seen = model.objects.visible_to(reader).values("id")
+        seen = visible_records(code, reader).values("id")
         about_record |= Q(record_type=code, record_id__in=seen)
     return Notification.objects.filter(recipient_id=reader.pk, firm_id=reader.firm_id).filter(
         about_client | about_record
@@ -325,6 +335,10 @@ def _template(
             "%(count)s de vos clients ont été transférés.",
             count,
         ), values
+    if kind == k.CLIENT_NOTE_ADDED:
+        return _("Une note a été ajoutée à %(client)s."), {}
+    if kind == k.DOCUMENT_ADDED:
+        return _("Un document a été ajouté à %(client)s."), {}
     return _("Notification."), {}
 
 

@@ -26,7 +26,7 @@ from portefeuille.sales.models import SalesRecord
 
 from .kinds import KINDS
 from .models import Notification, NotificationPreference
-from .reading import readable, record_type_of
+from .reading import readable, record_type_of, visible_records
 from .tasks import send_notification_email
 
 # What a fact in `params` may be: ids, counts, codes, flags (never a client's text).
@@ -82,7 +82,7 @@ def notify(
         receivers = [
             colleague
             for colleague in chosen.order_by("pk")
-            if type(record)._default_manager.visible_to(colleague).filter(pk=record.pk).exists()  # type: ignore[attr-defined]
+            if visible_records(record_type_of(record), colleague).filter(pk=record.pk).exists()
         ]
         return _send(kind, firm_id, receivers, client, actor, facts, record)
     receivers = [

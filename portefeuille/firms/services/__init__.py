@@ -1,7 +1,7 @@
 """Every write on firms, colleagues, teams, firm settings and personal API tokens, one
 module per noun: `firm` (creation, settings, role slots), `colleagues`, `teams`,
-`settings_lists` (contact types, work types, work statuses), `api_tokens`; `common` holds
-what they share. Import the services from here.
+`settings_lists` (contact types, work types, work statuses, opportunity stages),
+`api_tokens`; `common` holds what they share. Import the services from here.
 
 Each function checks the actor's permission itself, validates, writes in one transaction
 and records an audit event in that same transaction. Objects of another firm raise Http404,
@@ -22,8 +22,9 @@ Decisions where the product text is silent:
   screen must not drop them silently). Adding an inactive colleague is refused.
 - Each primary work state keeps at least one work status, so work can always be planned,
   started, put on hold and completed.
-- A contact type, work type or work status in use cannot be deleted; the message says how
-  many records use it. Names are unique in a firm, compared without regard to case.
+- A contact type, work type, work status or opportunity stage in use cannot be deleted;
+  the message says how many records use it. Each outcome of the sales pipeline (open, won,
+  lost) keeps at least one stage. Names are unique in a firm, compared without regard to case.
 - A change of a colleague or of a team may carry the version the caller loaded
   (`expected_version`, firms/versions.py): a stale one is refused with StaleVersionError
   (412 in the API) and nothing is written.
@@ -60,21 +61,27 @@ from .firm import (
 )
 from .settings_lists import (
     create_contact_type,
+    create_opportunity_stage,
     create_work_status,
     create_work_type,
     delete_contact_type,
+    delete_opportunity_stage,
     delete_work_status,
     delete_work_type,
     move_contact_type,
+    move_opportunity_stage,
     move_work_status,
     move_work_type,
     rename_contact_type,
+    rename_opportunity_stage,
     rename_work_status,
     rename_work_type,
     reorder_contact_types,
+    reorder_opportunity_stages,
     reorder_work_statuses,
     reorder_work_types,
     set_contact_type_archive,
+    update_opportunity_stage,
     update_work_status,
 )
 from .teams import (
@@ -96,25 +103,30 @@ __all__ = [
     "create_colleague",
     "create_contact_type",
     "create_firm",
+    "create_opportunity_stage",
     "create_team",
     "create_work_status",
     "create_work_type",
     "deactivate_colleague",
     "delete_colleague",
     "delete_contact_type",
+    "delete_opportunity_stage",
     "delete_team",
     "delete_work_status",
     "delete_work_type",
     "move_contact_type",
+    "move_opportunity_stage",
     "move_work_status",
     "move_work_type",
     "reactivate_colleague",
     "remove_team_member",
     "rename_contact_type",
+    "rename_opportunity_stage",
     "rename_team",
     "rename_work_status",
     "rename_work_type",
     "reorder_contact_types",
+    "reorder_opportunity_stages",
     "reorder_work_statuses",
     "reorder_work_types",
     "revoke_all_api_tokens",
@@ -126,6 +138,7 @@ __all__ = [
     "set_team_members",
     "update_colleague",
     "update_firm_settings",
+    "update_opportunity_stage",
     "update_team",
     "update_work_status",
 ]

@@ -1,6 +1,6 @@
-"""The ordered, named lists of the settings page: contact types, work types and work
-statuses (admins only). They share their rules: names unique in the firm without regard to
-case, an item in use cannot be deleted, the order is the firm's."""
+"""The ordered, named lists of the settings page: contact types, work types, work statuses
+and the stages of the sales pipeline (admins only). They share their rules: names unique in
+the firm without regard to case, an item in use cannot be deleted, the order is the firm's."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Max, ProtectedError
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from portefeuille.audit.services import audit_ref, record_event
 
 from ..guards import field_error, require_admin, same_firm
-from ..models import Colleague, ContactType, WorkStatus, WorkType
+from ..models import Colleague, ContactType, OpportunityStage, WorkStatus, WorkType
 from .common import (
     change_field,
     check_choice,
@@ -27,7 +28,7 @@ from .common import (
     save_unique_name,
 )
 
-NamedModel = TypeVar("NamedModel", ContactType, WorkType, WorkStatus)
+NamedModel = TypeVar("NamedModel", ContactType, WorkType, WorkStatus, OpportunityStage)
 
 
 def _duplicate_name() -> str:
@@ -40,7 +41,8 @@ def _next_position(actor: Colleague, model: type[NamedModel]) -> int:
 
 
 def _usage_count(item: models.Model) -> int:
-    """How many rows point at `item` through a foreign key (contacts, work items)."""
+    """How many rows point at `item` through a foreign key (contacts, work items,
+    opportunities)."""
     total = 0
     for relation in item._meta.related_objects:
         if relation.one_to_many or relation.one_to_one:
@@ -331,3 +333,112 @@ def move_work_status(*, actor: Colleague, work_status: WorkStatus, offset: int) 
 
 
 # ---------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------
+# The stages of the sales pipeline (docs/sales.md): each outcome (open, won, lost) keeps at
+# least one stage, so an opportunity can always be opened, won and lost; a stage in use
+# cannot be deleted. Moving a stage to another outcome closes (or reopens) its
+# opportunities with it.
+# ---------------------------------------------------------------------------------------
+
+
+def _refuse_last_of_outcome(actor: Colleague, stage: OpportunityStage, field: str | None) -> None:
+    others = OpportunityStage.objects.filter(firm_id=actor.firm_id, outcome=stage.outcome).exclude(
+        pk=stage.pk
+    )
+    if not others.exists():
+        message = gettext(
+            "« %(name)s » est la seule étape « %(outcome)s » du pipeline : chaque issue (en "
+            "cours, gagnée, perdue) garde au moins une étape."
+        ) % {"name": stage.name, "outcome": stage.get_outcome_display()}
+        if field:
+            raise field_error(field, message, "last_of_outcome")
+        raise ValidationError(message, code="last_of_outcome")
+
+
+def _stage_in_use(count: int) -> str:
+    return ngettext(
+        "« %(name)s » est l'étape de %(count)s opportunité : renommez-la, ou changez d'abord "
+        "l'étape de cette opportunité.",
+        "« %(name)s » est l'étape de %(count)s opportunités : renommez-la, ou changez d'abord "
+        "l'étape de ces opportunités.",
+        count,
+    )
+
+
+@transaction.atomic
+def create_opportunity_stage(*, actor: Colleague, name: str, outcome: str) -> OpportunityStage:
+    chosen = check_choice(outcome, OpportunityStage.Outcome.values, "outcome")
+    return _create_item(actor, OpportunityStage, name, "opportunity_stage", outcome=chosen)
+
+
+@transaction.atomic
+def update_opportunity_stage(
+    *,
+    actor: Colleague,
+    opportunity_stage: OpportunityStage,
+    name: str | None = None,
+    outcome: str | None = None,
+) -> OpportunityStage:
+    """Renames a stage and/or gives it another outcome (admins only). Its opportunities
+    follow: moved to won or lost they are closed now, moved back to open they reopen."""
+    require_admin(actor)
+    lock_firm(actor)
+    locked = lock_in_firm(actor, opportunity_stage)
+    if name is not None:
+        locked = _rename_item(actor, locked, name, "opportunity_stage")
+        opportunity_stage.name = locked.name
+    if outcome is not None:
+        chosen = check_choice(outcome, OpportunityStage.Outcome.values, "outcome")
+        if chosen != locked.outcome:
+            _refuse_last_of_outcome(actor, locked, "outcome")
+            change_field(
+                actor,
+                locked,
+                opportunity_stage,
+                "outcome",
+                chosen,
+                action="opportunity_stage.outcome_changed",
+                ref="item",
+            )
+            # The reverse relation of sales.Opportunity.stage: its closing date follows the
+            # outcome, as when an opportunity itself changes stage (sales/services.py).
+            opportunities = locked.opportunities
+            if chosen == OpportunityStage.Outcome.OPEN:
+                opportunities.filter(closed_at__isnull=False).update(closed_at=None)
+            else:
+                opportunities.filter(closed_at__isnull=True).update(closed_at=timezone.now())
+    return locked
+
+
+@transaction.atomic
+def rename_opportunity_stage(
+    *, actor: Colleague, opportunity_stage: OpportunityStage, name: str
+) -> OpportunityStage:
+    return update_opportunity_stage(actor=actor, opportunity_stage=opportunity_stage, name=name)
+
+
+@transaction.atomic
+def delete_opportunity_stage(*, actor: Colleague, opportunity_stage: OpportunityStage) -> None:
+    """Deletes a stage no opportunity is at, unless it is the last of its outcome; otherwise
+    says how many opportunities are at it."""
+    require_admin(actor)
+    lock_firm(actor)
+    locked = lock_in_firm(actor, opportunity_stage)
+    _refuse_last_of_outcome(actor, locked, None)
+    _delete_item(actor, locked, "opportunity_stage", _stage_in_use)
+
+
+@transaction.atomic
+def reorder_opportunity_stages(
+    *, actor: Colleague, opportunity_stages: Sequence[OpportunityStage]
+) -> list[OpportunityStage]:
+    return _reorder_items(actor, OpportunityStage, opportunity_stages, "opportunity_stage")
+
+
+@transaction.atomic
+def move_opportunity_stage(
+    *, actor: Colleague, opportunity_stage: OpportunityStage, offset: int
+) -> list[OpportunityStage]:
+    return _move_item(actor, OpportunityStage, opportunity_stage, offset, "opportunity_stage")

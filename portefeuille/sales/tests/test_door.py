@@ -13,7 +13,12 @@ from portefeuille.notifications.models import Notification
 from portefeuille.notifications.reading import readable
 from portefeuille.sales import services
 from portefeuille.sales.models import Invoice, Opportunity, Project
-from portefeuille.testing.factories import AdminFactory, ClientFactory, ColleagueFactory, FirmFactory
+from portefeuille.testing.factories import (
+    AdminFactory,
+    ClientFactory,
+    ColleagueFactory,
+    FirmFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
