@@ -4,7 +4,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import views, views_invoices, views_projects
+from . import views, views_invoices, views_projects, views_statistics
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("opportunities/", views.opportunity_list, name="opportunity_list"),
@@ -29,6 +29,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("projects/<int:project_id>/", views_projects.project_detail, name="project_detail"),
     path("projects/<int:project_id>/edit/", views_projects.project_edit, name="project_edit"),
     path("projects/<int:project_id>/delete/", views_projects.project_delete, name="project_delete"),
+    path("statistics/", views_statistics.sales_statistics, name="sales_statistics"),
     path("invoices/", views_invoices.invoice_list, name="invoice_list"),
     path("invoices/new/", views_invoices.invoice_new, name="invoice_new"),
     path("invoices/<int:invoice_id>/", views_invoices.invoice_detail, name="invoice_detail"),

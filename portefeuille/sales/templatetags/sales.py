@@ -28,3 +28,22 @@ def money(amount: Decimal | int | float | str | None, currency: str = "") -> str
     if (get_language() or "fr").startswith("en") and symbol in PREFIXED:
         return f"{symbol}{number}"
     return f"{number}\u00a0{symbol}"
+
+
+# The bar charts of the statistics page: one 22-pixel line per row, bars up to 340 pixels.
+_BAR_LINE, _BAR_MAX = 22, 340
+
+
+@register.filter
+def bar_chart_height(rows: int) -> int:
+    return max(1, rows) * _BAR_LINE
+
+
+@register.filter
+def bar_offset(index: int) -> int:
+    return index * _BAR_LINE
+
+
+@register.filter
+def bar_width(count: int, peak: int) -> int:
+    return round(_BAR_MAX * count / peak) if peak else 0
