@@ -47,6 +47,9 @@ from portefeuille.api.concurrency import IfMatch, etag_openapi, expected_version
 from portefeuille.api.errors import problem_responses
 from portefeuille.api.lookup import MAX_ID, Id
 from portefeuille.api.pagination import Page, PageQuery, paginate
+from portefeuille.customfields.api import custom_field_names, custom_fields_of
+from portefeuille.customfields.models import CustomField
+from portefeuille.customfields.services import write_with_custom_values
 from portefeuille.firms.models import Colleague, ContactType, RoleSlot
 
 from . import queries, services
@@ -135,14 +138,19 @@ def represent(
     *,
     ownership_enabled: bool,
     links: dict[int, dict[str, Any]] | None = None,
+    custom: dict[int, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The client as the caller may see it; a name-only row says nothing else.
 
     `links`: the related contacts the caller may see (contacts.schemas.visible_links),
-    computed once per page; looked up for this client alone when not given."""
+    computed once per page; looked up for this client alone when not given. `custom`: the
+    custom field values of the page's full rows (customfields/api.py::custom_fields_of),
+    likewise."""
     if client.access_level < Level.FULL:
         # SECURITY: the name and nothing else (docs/access-rules.md); see schemas.ClientName.
         return {"id": client.pk, "display_name": client.display_name, "access_level": "name"}
+    if custom is None:
+        custom = custom_fields_of(actor.firm_id, CustomField.Area.CONTACT, [client])
     return {
         "id": client.pk,
         "kind": client.kind,
@@ -158,6 +166,7 @@ def represent(
         "version": client.version,
         "created_at": client.created_at,
         "updated_at": client.updated_at,
+        "custom_fields": custom.get(client.pk, {}),
         **detail_fields(
             client,
             links if links is not None else visible_links(actor, [client.primary_contact_id]),
@@ -170,7 +179,10 @@ def represent_page(actor: Colleague, clients: list[Any]) -> list[dict[str, Any]]
     enabled = ownership_enabled(actor)
     full = [c for c in clients if c.access_level >= Level.FULL]
     links = visible_links(actor, (c.primary_contact_id for c in full))
-    return [represent(actor, c, ownership_enabled=enabled, links=links) for c in clients]
+    custom = custom_fields_of(actor.firm_id, CustomField.Area.CONTACT, full)
+    return [
+        represent(actor, c, ownership_enabled=enabled, links=links, custom=custom) for c in clients
+    ]
 
 
 def full_client_answer(actor: Colleague, client_id: int, response: HttpResponse) -> dict[str, Any]:
@@ -398,9 +410,17 @@ def update_client(
     refuse_name_only(client)
     sent = payload.model_dump(exclude_unset=True)
     expected = expected_version(if_match, client.version, sent_version=sent.get("version"))
-    with api_field_names():
-        services.update_contact(
-            actor=actor, contact=client, expected_version=expected, **_changes(actor, sent)
+    custom_values = sent.pop("custom_fields", None)
+    with custom_field_names(), api_field_names():
+        # The details and the custom fields: one transaction, their refusals at once.
+        write_with_custom_values(
+            actor=actor,
+            area=CustomField.Area.CONTACT,
+            values=custom_values,
+            write=lambda: services.update_contact(
+                actor=actor, contact=client, expected_version=expected, **_changes(actor, sent)
+            ),
+            record=client,
         )
     return full_client_answer(actor, client_id, response)
 

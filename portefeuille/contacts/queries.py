@@ -67,6 +67,11 @@ class ContactFilters:
     # A gap of the coverage monitor (access/coverage.py: no_owner, inactive_owner,
     # no_manager, empty_team): the active clients with it, whatever `include_inactive` says.
     coverage: str = ""
+    # Custom field filters (docs/custom-fields.md): their `cf_…` parameters, and the
+    # condition the caller built from them (customfields/queries.py::custom_filter_q). A
+    # custom value is a fact of the client: only rows seen in full are filtered by it.
+    custom: tuple[tuple[str, str], ...] = ()
+    custom_q: Q | None = field(default=None, compare=False)
 
     @property
     def needs_full_access(self) -> bool:
@@ -75,6 +80,7 @@ class ContactFilters:
             self.view != "all"
             or bool(self.kind)
             or bool(self.coverage)
+            or self.custom_q is not None
             or any(
                 value is not None
                 for value in (
@@ -159,6 +165,8 @@ def filtered_contacts(actor: Colleague, filters: ContactFilters) -> QuerySet[Con
         contacts = contacts.filter(_team_clients(filters.member))
     if filters.coverage in coverage.GAPS:
         contacts = contacts.filter(coverage.coverage_q(filters.coverage, actor.firm_id))
+    if filters.custom_q is not None:
+        contacts = contacts.filter(filters.custom_q)
     if filters.group is not None:
         groups = rules.visible_clients(actor, Level.FULL).filter(pk=filters.group)
         contacts = contacts.filter(
@@ -324,6 +332,8 @@ class ContactRow:
     related: list[RelatedContact] = field(default_factory=list)
     related_more: int = 0
     work_counts: list[tuple[WorkStatus, int]] = field(default_factory=list)
+    # The custom fields shown as columns, for a row seen in full (set by the page).
+    custom: list[Any] = field(default_factory=list)
 
     @property
     def full(self) -> bool:

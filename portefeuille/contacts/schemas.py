@@ -22,6 +22,10 @@ from pydantic import Field, create_model
 from portefeuille.access.rules import Level, annotate_level, visible_clients
 from portefeuille.api.lookup import Id
 from portefeuille.api.schemas import InputSchema
+from portefeuille.customfields.schemas import (
+    CUSTOM_VALUES_DESCRIPTION,
+    CUSTOM_VALUES_IN_DESCRIPTION,
+)
 from portefeuille.firms.models import Colleague
 
 from .fields import CONTACT_FIELDS, ContactField, ValueType
@@ -209,6 +213,9 @@ class ClientFull(ContactDetailsOut):
     version: int = Field(description="Send it back in If-Match when you change the client.")
     created_at: datetime
     updated_at: datetime
+    custom_fields: dict[str, Any] = Field(
+        default_factory=dict, description=CUSTOM_VALUES_DESCRIPTION
+    )
 
 
 # Told apart by `access_level` (a plain union keeps the name of the Page component short).
@@ -282,6 +289,7 @@ def _patch_field(entry: ContactField) -> Any:
 class _ClientUpdateRest(InputSchema):
     kind: KindName | None = Field(None, description="Fixed at creation: any change is refused.")
     privacy: PrivacyValue | None = None
+    custom_fields: dict[str, Any] | None = Field(None, description=CUSTOM_VALUES_IN_DESCRIPTION)
     version: int | None = Field(
         None, description="The version you loaded; like If-Match, a stale one answers 412."
     )

@@ -25,6 +25,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from portefeuille.access import coverage, rules
 from portefeuille.access.models import OwnerEntry, Portfolio
 from portefeuille.access.rules import Level
+from portefeuille.customfields import queries as custom
+from portefeuille.customfields.models import CustomField
+from portefeuille.customfields.segments import segment_form, segment_sidebar
 from portefeuille.firms.forms import active_colleagues, apply_errors
 from portefeuille.firms.models import Colleague, ContactType, Privacy, RoleSlot
 from portefeuille.firms.views import colleague_required
@@ -90,6 +93,27 @@ def filters_from_query(get: QueryDict, titled_slots: set[int]) -> ContactFilters
     )
 
 
+def with_custom_filters(
+    actor: Colleague,
+    filters: ContactFilters,
+    get: QueryDict,
+    fields: Sequence[CustomField] | None = None,
+) -> tuple[ContactFilters, custom.CustomFilters]:
+    """The filters with the custom field filters of the query string (`cf_<id>`…,
+    docs/custom-fields.md) added; an unusable one is ignored, like the others."""
+    found = custom.parse_custom_filters(actor, custom.Area.CONTACT, get, fields)
+    if not found:
+        return filters, found
+    return (
+        replace(
+            filters,
+            custom=tuple(sorted(found.as_query().items())),
+            custom_q=found.q(custom.Area.CONTACT, actor),
+        ),
+        found,
+    )
+
+
 def _query_string(filters: ContactFilters) -> str:
     """The filters as a query string (for the "more" link), without the cursor."""
     pairs: list[tuple[str, Any]] = [("view", filters.view)]
@@ -110,6 +134,7 @@ def _query_string(filters: ContactFilters) -> str:
             pairs.append((key, value))
     if filters.include_inactive:
         pairs.append(("inactive", "1"))
+    pairs.extend(filters.custom)
     return urlencode(pairs)
 
 
@@ -122,18 +147,30 @@ def contact_list(request: HttpRequest, actor: Colleague) -> HttpResponse:
     if not actor.firm.ownership_enabled:
         # The ownership switch is off: owners show nowhere, filters included (data kept).
         filters = replace(filters, owner=None)
+    custom_fields = custom.fields_for(actor.firm_id, custom.Area.CONTACT)
+    filters, custom_filters = with_custom_filters(actor, filters, request.GET, custom_fields)
     after = request.GET.get("after") or None
     page = queries.contact_page(actor, filters, after=after)
+    # The custom columns: values of the rows seen in full only (one query for the page).
+    columns = [field for field in custom_fields if field.in_list]
+    values = custom.values_for([row.contact for row in page.rows if row.full], "contact", columns)
+    for row in page.rows:
+        if row.full:
+            row.custom = custom.shown_values(columns, values.get(row.contact.pk))
     context: dict[str, Any] = {
         "page": page,
         "filters": filters,
         "query_string": _query_string(filters),
         "is_continuation": after is not None,
         "views": list(VIEW_LABELS),
+        "custom_columns": columns,
     }
     target = request.headers.get("HX-Target", "") if _is_htmx(request) else ""
     if target == "more-contacts":
         return render(request, "contacts/contact_list.html#rows", context)
+    if target == "contact-results":
+        # The « Enregistrer comme segment » form carries the new filters (out of band).
+        context["segment_form"] = segment_form("contacts", context["query_string"])
     if target == "contact-results" and not filters.coverage:
         return render(request, "contacts/contact_list.html#results", context)
     firm = actor.firm
@@ -163,6 +200,9 @@ def contact_list(request: HttpRequest, actor: Colleague) -> HttpResponse:
             "kind_choices": Contact.Kind.choices,
             "firm": firm,
             "coverage_gaps": coverage.gap_choices(ownership_enabled=firm.ownership_enabled),
+            "custom_filters": custom.filter_choices(custom_fields, custom_filters),
+            "custom_colleagues": colleagues,
+            "segment_sidebar": segment_sidebar(actor, "contacts", _query_string(filters)),
         }
     )
     return render(request, "contacts/contact_list.html", context)

@@ -29,7 +29,10 @@ from portefeuille.access import rules
 from portefeuille.access.communication import communication_address
 from portefeuille.access.models import ClientMember, RoleAssignment
 from portefeuille.access.rules import Level
-from portefeuille.firms.forms import apply_errors
+from portefeuille.customfields import queries as custom
+from portefeuille.customfields import services as custom_services
+from portefeuille.customfields.forms import CustomValuesForm
+from portefeuille.firms.forms import active_colleagues, apply_errors
 from portefeuille.firms.models import Colleague, ContactType, RoleSlot
 from portefeuille.firms.views import admin_required, colleague_required
 from portefeuille.inbox.models import Ticket
@@ -220,6 +223,9 @@ def _detail_context(
         "firm": actor.firm,
         "is_admin": actor.is_admin,
         "errors": errors or {},
+        # The firm's custom fields (docs/custom-fields.md): this page is read at FULL only.
+        "custom_values": custom.record_values(actor.firm_id, custom.Area.CONTACT, contact),
+        "custom_edit_url": reverse("contacts:edit", args=[contact.pk, CUSTOM_SECTION]),
     }
     if contact.kind == Contact.Kind.CLIENT_GROUP:
         context["member_count"] = len(_members(actor, contact))
@@ -290,11 +296,16 @@ SECTION_FORMS: dict[str, type[VersionedForm]] = {
     "basics": BasicsForm,
     "accounting": AccountingForm,
 }
+# The firm's custom fields: a section of their own (customfields/services.py writes them).
+CUSTOM_SECTION = "custom"
+EDIT_SECTIONS = (*SECTION_FORMS, CUSTOM_SECTION)
 
 
 @colleague_required
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: HttpRequest, actor: Colleague, pk: int, section: str) -> HttpResponse:
+    if section == CUSTOM_SECTION:
+        return _custom_edit(request, actor, pk)
     form_class = SECTION_FORMS.get(section)
     if form_class is None:
         raise Http404
@@ -318,6 +329,42 @@ def contact_edit(request: HttpRequest, actor: Colleague, pk: int, section: str) 
         request,
         "contacts/contact_edit.html",
         {"contact": contact, "tab": "details", "form": form, "section": section},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _custom_edit(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse:
+    """The contact's custom fields (FULL, like every section), with the contact's version:
+    a stale form is refused and the other person's change stays."""
+    contact = load_contact(actor, pk)
+    fields = custom.fields_for(actor.firm_id, custom.Area.CONTACT)
+    if not fields:
+        raise Http404
+    values = custom.values_for([contact], custom.Area.CONTACT, fields).get(contact.pk, {})
+    form = CustomValuesForm(
+        request.POST or None,
+        fields=fields,
+        colleagues=list(active_colleagues(actor.firm_id)),
+        values=values,
+        initial={"version": contact.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            custom_services.set_custom_values(
+                actor=actor,
+                record=contact,
+                values=form.values(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Modifications enregistrées."))
+            return redirect("contacts:detail", pk=contact.pk)
+    return render(
+        request,
+        "contacts/contact_edit.html",
+        {"contact": contact, "tab": "details", "form": form, "section": CUSTOM_SECTION},
         status=422 if request.method == "POST" else 200,
     )
 

@@ -42,6 +42,9 @@ from portefeuille.api.errors import in_query, problem_responses, renamed
 from portefeuille.api.lookup import Id, get_or_404
 from portefeuille.api.pagination import Page, PageQuery, paginate
 from portefeuille.contacts.api_clients import pick
+from portefeuille.customfields.api import attach_custom_fields, custom_field_names
+from portefeuille.customfields.models import CustomField
+from portefeuille.customfields.services import write_with_custom_values
 from portefeuille.firms.models import Colleague, OpportunityStage
 
 from . import queries, services
@@ -140,6 +143,7 @@ def represent_opportunity(row: Any) -> dict[str, Any]:
         "version": row.version,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
+        "custom_fields": getattr(row, "custom_fields", {}),
     }
 
 
@@ -156,6 +160,7 @@ def represent_project(row: Any) -> dict[str, Any]:
         "version": row.version,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
+        "custom_fields": getattr(row, "custom_fields", {}),
     }
 
 
@@ -172,6 +177,7 @@ def represent_invoice(row: Any) -> dict[str, Any]:
         "version": row.version,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
+        "custom_fields": getattr(row, "custom_fields", {}),
     }
 
 
@@ -185,6 +191,7 @@ def _answer(
     with its ETag."""
     row = get_or_404(rows, pk)
     set_etag(response, row.version)
+    attach_custom_fields(row.firm_id, [row])
     return represent(row)
 
 
@@ -201,6 +208,7 @@ def _changed_answer(
     if row is None:
         return Status(204, None)
     set_etag(response, row.version)
+    attach_custom_fields(row.firm_id, [row])
     return represent(row)
 
 
@@ -254,6 +262,7 @@ def list_opportunities(
     actor = api_colleague(request)
     selection = _opportunity_rows(actor, _parsed(queries.parse_opportunity_filters, actor, filters))
     result = paginate(selection, page, order=("id",))
+    attach_custom_fields(actor.firm_id, result["items"])
     result["items"] = [represent_opportunity(row) for row in result["items"]]
     return result
 
@@ -272,17 +281,23 @@ def create_opportunity(
     actor = api_colleague(request)
     client = pick(rules.visible_clients(actor, Level.NAME), payload.client_id, "client_id")
     try:
-        opportunity = services.create_opportunity(
-            actor=actor,
-            client=client,
-            title=payload.title,
-            assignee=payload.assignee_id,
-            second_assignee=payload.second_assignee_id,
-            value=payload.value,
-            currency=payload.currency,
-            stage=payload.stage_id,
-            expected_close=payload.expected_close,
-        )
+        with custom_field_names():
+            opportunity = write_with_custom_values(
+                actor=actor,
+                area=CustomField.Area.OPPORTUNITY,
+                values=payload.custom_fields,
+                write=lambda: services.create_opportunity(
+                    actor=actor,
+                    client=client,
+                    title=payload.title,
+                    assignee=payload.assignee_id,
+                    second_assignee=payload.second_assignee_id,
+                    value=payload.value,
+                    currency=payload.currency,
+                    stage=payload.stage_id,
+                    expected_close=payload.expected_close,
+                ),
+            )
     except ValidationError as error:
         raise _located(error) from None
     answer = _answer(_opportunity_rows(actor), opportunity.pk, represent_opportunity, response)
@@ -323,10 +338,21 @@ def update_opportunity(
     found = get_or_404(_opportunity_rows(actor), opportunity_id)
     sent = payload.model_dump(exclude_unset=True)
     expected = expected_version(if_match, found.version, sent_version=sent.pop("version", None))
+    custom_values = sent.pop("custom_fields", None)
     try:
-        services.update_opportunity(
-            actor=actor, opportunity=found.pk, expected_version=expected, **_service_changes(sent)
-        )
+        with custom_field_names():
+            write_with_custom_values(
+                actor=actor,
+                area=CustomField.Area.OPPORTUNITY,
+                values=custom_values,
+                write=lambda: services.update_opportunity(
+                    actor=actor,
+                    opportunity=found.pk,
+                    expected_version=expected,
+                    **_service_changes(sent),
+                ),
+                record=found,
+            )
     except ValidationError as error:
         raise _located(error) from None
     return _changed_answer(_opportunity_rows(actor), found.pk, represent_opportunity, response)
@@ -373,6 +399,7 @@ def list_projects(
     actor = api_colleague(request)
     selection = _project_rows(actor, _parsed(queries.parse_project_filters, actor, filters))
     result = paginate(selection, page, order=("id",))
+    attach_custom_fields(actor.firm_id, result["items"])
     result["items"] = [represent_project(row) for row in result["items"]]
     return result
 
@@ -391,16 +418,22 @@ def create_project(
     actor = api_colleague(request)
     client = pick(rules.visible_clients(actor, Level.NAME), payload.client_id, "client_id")
     try:
-        project = services.create_project(
-            actor=actor,
-            client=client,
-            name=payload.name,
-            manager=payload.manager_id,
-            start_date=payload.start_date,
-            end_date=payload.end_date,
-            description=payload.description,
-            collaborators=payload.collaborator_ids,
-        )
+        with custom_field_names():
+            project = write_with_custom_values(
+                actor=actor,
+                area=CustomField.Area.PROJECT,
+                values=payload.custom_fields,
+                write=lambda: services.create_project(
+                    actor=actor,
+                    client=client,
+                    name=payload.name,
+                    manager=payload.manager_id,
+                    start_date=payload.start_date,
+                    end_date=payload.end_date,
+                    description=payload.description,
+                    collaborators=payload.collaborator_ids,
+                ),
+            )
     except ValidationError as error:
         raise _located(error) from None
     return Status(201, _answer(_project_rows(actor), project.pk, represent_project, response))
@@ -438,10 +471,21 @@ def update_project(
         sent["description"] = ""
     if "collaborator_ids" in sent and sent["collaborator_ids"] is None:
         sent["collaborator_ids"] = []
+    custom_values = sent.pop("custom_fields", None)
     try:
-        services.update_project(
-            actor=actor, project=found.pk, expected_version=expected, **_service_changes(sent)
-        )
+        with custom_field_names():
+            write_with_custom_values(
+                actor=actor,
+                area=CustomField.Area.PROJECT,
+                values=custom_values,
+                write=lambda: services.update_project(
+                    actor=actor,
+                    project=found.pk,
+                    expected_version=expected,
+                    **_service_changes(sent),
+                ),
+                record=found,
+            )
     except ValidationError as error:
         raise _located(error) from None
     return _changed_answer(_project_rows(actor), found.pk, represent_project, response)
@@ -482,6 +526,7 @@ def list_invoices(
     actor = api_colleague(request)
     selection = _invoice_rows(actor, _parsed(queries.parse_invoice_filters, actor, filters))
     result = paginate(selection, page, order=("id",))
+    attach_custom_fields(actor.firm_id, result["items"])
     result["items"] = [represent_invoice(row) for row in result["items"]]
     return result
 
@@ -499,16 +544,22 @@ def create_invoice(
     `number` otherwise, naming no other invoice)."""
     actor = api_colleague(request)
     client = pick(rules.visible_clients(actor, Level.NAME), payload.client_id, "client_id")
-    invoice = services.create_invoice(
-        actor=actor,
-        client=client,
-        number=payload.number,
-        date=payload.date,
-        due_date=payload.due_date,
-        amount=payload.amount,
-        currency=payload.currency,
-        status=payload.status,
-    )
+    with custom_field_names():
+        invoice = write_with_custom_values(
+            actor=actor,
+            area=CustomField.Area.INVOICE,
+            values=payload.custom_fields,
+            write=lambda: services.create_invoice(
+                actor=actor,
+                client=client,
+                number=payload.number,
+                date=payload.date,
+                due_date=payload.due_date,
+                amount=payload.amount,
+                currency=payload.currency,
+                status=payload.status,
+            ),
+        )
     return Status(201, _answer(_invoice_rows(actor), invoice.pk, represent_invoice, response))
 
 
@@ -538,7 +589,17 @@ def update_invoice(
     found = get_or_404(_invoice_rows(actor), invoice_id)
     sent = payload.model_dump(exclude_unset=True)
     expected = expected_version(if_match, found.version, sent_version=sent.pop("version", None))
-    services.update_invoice(actor=actor, invoice=found.pk, expected_version=expected, **sent)
+    custom_values = sent.pop("custom_fields", None)
+    with custom_field_names():
+        write_with_custom_values(
+            actor=actor,
+            area=CustomField.Area.INVOICE,
+            values=custom_values,
+            write=lambda: services.update_invoice(
+                actor=actor, invoice=found.pk, expected_version=expected, **sent
+            ),
+            record=found,
+        )
     return _answer(_invoice_rows(actor), found.pk, represent_invoice, response)
 
 

@@ -13,6 +13,10 @@ from pydantic import BeforeValidator, Field
 from portefeuille.api.lookup import Id
 from portefeuille.api.schemas import InputSchema
 from portefeuille.contacts.schemas import ColleagueBrief
+from portefeuille.customfields.schemas import (
+    CUSTOM_VALUES_DESCRIPTION,
+    CUSTOM_VALUES_IN_DESCRIPTION,
+)
 
 from .models import CURRENCIES
 
@@ -91,10 +95,14 @@ class OpportunityOut(Schema):
     version: int = Field(description="Send it back in If-Match (or `version`) with a change.")
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    custom_fields: dict[str, Any] = Field(
+        default_factory=dict, description=CUSTOM_VALUES_DESCRIPTION
+    )
 
 
 class OpportunityCreate(InputSchema):
     client_id: Id = Field(description="A client you see in full.")
+    custom_fields: dict[str, Any] | None = Field(None, description=CUSTOM_VALUES_IN_DESCRIPTION)
     title: str
     assignee_id: Id | None = Field(
         None, description="« Affectée à »: required, an active colleague."
@@ -124,6 +132,7 @@ class OpportunityUpdate(InputSchema):
         None, description="Moved to a won or lost stage it is closed, back to open reopened."
     )
     expected_close: datetime.date | None = None
+    custom_fields: dict[str, Any] | None = Field(None, description=CUSTOM_VALUES_IN_DESCRIPTION)
     version: int | None = Field(None, description=_VERSION)
 
 
@@ -146,10 +155,14 @@ class ProjectOut(Schema):
     version: int = Field(description="Send it back in If-Match (or `version`) with a change.")
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    custom_fields: dict[str, Any] = Field(
+        default_factory=dict, description=CUSTOM_VALUES_DESCRIPTION
+    )
 
 
 class ProjectCreate(InputSchema):
     client_id: Id = Field(description="A client you see in full.")
+    custom_fields: dict[str, Any] | None = Field(None, description=CUSTOM_VALUES_IN_DESCRIPTION)
     name: str
     manager_id: Id | None = Field(None, description="An active colleague; by default you.")
     start_date: datetime.date | None = None
@@ -174,6 +187,7 @@ class ProjectUpdate(InputSchema):
         description="The whole list; a collaborator deactivated since may stay on it, not be "
         "added.",
     )
+    custom_fields: dict[str, Any] | None = Field(None, description=CUSTOM_VALUES_IN_DESCRIPTION)
     version: int | None = Field(None, description=_VERSION)
 
 
@@ -194,10 +208,14 @@ class InvoiceOut(Schema):
     version: int = Field(description="Send it back in If-Match (or `version`) with a change.")
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    custom_fields: dict[str, Any] = Field(
+        default_factory=dict, description=CUSTOM_VALUES_DESCRIPTION
+    )
 
 
 class InvoiceCreate(InputSchema):
     client_id: Id = Field(description="A client you see in full.")
+    custom_fields: dict[str, Any] | None = Field(None, description=CUSTOM_VALUES_IN_DESCRIPTION)
     number: str = Field(description="Unique in the firm (a number in use is refused).")
     date: datetime.date
     due_date: datetime.date | None = Field(None, description="On or after `date`.")
@@ -216,4 +234,5 @@ class InvoiceUpdate(InputSchema):
     amount: Amount | None = Field(None, description=_AMOUNT, examples=["1250.50"])
     currency: str | None = Field(None, description=_CURRENCY, examples=["EUR"])
     status: InvoiceStatusName | None = None
+    custom_fields: dict[str, Any] | None = Field(None, description=CUSTOM_VALUES_IN_DESCRIPTION)
     version: int | None = Field(None, description=_VERSION)

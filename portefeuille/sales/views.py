@@ -35,7 +35,7 @@ from portefeuille.contacts.views_details import load_contact
 from portefeuille.customfields import queries as custom
 from portefeuille.customfields.forms import attach_value_fields, posted_values
 from portefeuille.customfields.lists import CustomList, custom_list
-from portefeuille.customfields.segments import segment_sidebar
+from portefeuille.customfields.segments import segment_form, segment_sidebar
 from portefeuille.customfields.services import write_with_custom_values
 from portefeuille.firms.forms import active_colleagues, apply_errors
 from portefeuille.firms.guards import StaleVersionError
@@ -131,6 +131,9 @@ def list_response(
     if after is None and totals is not None:
         context["totals"] = totals()
     if target == "sales-results":
+        if segments:
+            # The « Enregistrer comme segment » form carries the new filters (out of band).
+            context["segment_form"] = segment_form(segments, query)
         base = reverse(url_name)
         response = render(request, f"{template}#results", context)
         return push_url(response, f"{base}?{query}" if query else base)

@@ -12,6 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portefeuille.customfields import queries as custom
+from portefeuille.customfields.forms import attach_value_fields, posted_values
+from portefeuille.customfields.lists import custom_list
+from portefeuille.customfields.services import write_with_custom_values
 from portefeuille.firms.forms import apply_errors
 from portefeuille.firms.guards import StaleVersionError
 from portefeuille.firms.models import Colleague
@@ -50,15 +54,18 @@ def invoice_of(actor: Colleague, invoice_id: int) -> Invoice:
 @require_GET
 def invoice_list(request: HttpRequest, actor: Colleague) -> HttpResponse:
     filters, problems = list_filters(request, queries.parse_invoice_filters, actor)
-    selection = queries.invoices(actor, filters)
+    fields = custom_list(actor, custom.Area.INVOICE, request.GET)
+    selection = fields.apply(queries.invoices(actor, filters))
     return list_response(
         request,
         actor,
         template="sales/invoice_list.html",
         url_name="invoice_list",
         filters=filters,
-        problems=problems,
+        problems=problems + fields.problems,
         selection=selection,
+        custom_fields=fields,
+        segments="invoices",
         order=queries.INVOICE_ORDER,
         totals=lambda: queries.invoice_totals(selection),
         extra=lambda: {"statuses": Invoice.Status.choices},
@@ -69,7 +76,10 @@ def invoice_list(request: HttpRequest, actor: Colleague) -> HttpResponse:
 @require_GET
 def invoice_detail(request: HttpRequest, actor: Colleague, invoice_id: int) -> HttpResponse:
     record = invoice_of(actor, invoice_id)
-    return render(request, "sales/invoice_detail.html", record_context(record))
+    values = custom.record_values(actor.firm_id, custom.Area.INVOICE, record)
+    return render(
+        request, "sales/invoice_detail.html", record_context(record, custom_values=values)
+    )
 
 
 @colleague_required
@@ -79,9 +89,15 @@ def invoice_new(request: HttpRequest, actor: Colleague) -> HttpResponse:
     if client is None:
         return choose_client(request, actor, url_name="invoice_new", title=_("Nouvelle facture"))
     form = InvoiceForm(request.POST or None)
+    fields = attach_value_fields(form, actor, custom.Area.INVOICE)
     if request.method == "POST" and form.is_valid():
         try:
-            record = services.create_invoice(actor=actor, client=client, **form.values())
+            record = write_with_custom_values(
+                actor=actor,
+                area=custom.Area.INVOICE,
+                values=posted_values(form, fields),
+                write=lambda: services.create_invoice(actor=actor, client=client, **form.values()),
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -102,16 +118,23 @@ def invoice_edit(request: HttpRequest, actor: Colleague, invoice_id: int) -> Htt
     form = InvoiceForm(
         request.POST or None, invoice=record, initial=InvoiceForm.initial_for(record)
     )
+    fields = attach_value_fields(form, actor, custom.Area.INVOICE, record)
     status = 200
     if request.method == "POST":
         status = 422
         if form.is_valid():
             try:
-                services.update_invoice(
+                write_with_custom_values(
                     actor=actor,
-                    invoice=record,
-                    expected_version=form.cleaned_data.get("version"),
-                    **form.values(),
+                    area=custom.Area.INVOICE,
+                    values=posted_values(form, fields),
+                    write=lambda: services.update_invoice(
+                        actor=actor,
+                        invoice=record,
+                        expected_version=form.cleaned_data.get("version"),
+                        **form.values(),
+                    ),
+                    record=record,
                 )
             except StaleVersionError as error:
                 form.add_error(None, error.messages)

@@ -13,6 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portefeuille.contacts import timeline
+from portefeuille.customfields import queries as custom
+from portefeuille.customfields.forms import attach_value_fields, posted_values
+from portefeuille.customfields.lists import custom_list
+from portefeuille.customfields.services import write_with_custom_values
 from portefeuille.firms.forms import active_colleagues, apply_errors
 from portefeuille.firms.guards import StaleVersionError
 from portefeuille.firms.models import Colleague
@@ -51,14 +55,16 @@ def project_of(actor: Colleague, project_id: int) -> Project:
 @require_GET
 def project_list(request: HttpRequest, actor: Colleague) -> HttpResponse:
     filters, problems = list_filters(request, queries.parse_project_filters, actor)
+    fields = custom_list(actor, custom.Area.PROJECT, request.GET)
     return list_response(
         request,
         actor,
         template="sales/project_list.html",
         url_name="project_list",
         filters=filters,
-        problems=problems,
-        selection=queries.projects(actor, filters),
+        problems=problems + fields.problems,
+        selection=fields.apply(queries.projects(actor, filters)),
+        custom_fields=fields,
         order=queries.PROJECT_ORDER,
         extra=lambda: {"colleagues": list(active_colleagues(actor.firm_id))},
     )
@@ -75,6 +81,7 @@ def project_detail(request: HttpRequest, actor: Colleague, project_id: int) -> H
             record,
             collaborators=queries.collaborators(record),
             description_html=timeline.render_markdown(record.description),
+            custom_values=custom.record_values(actor.firm_id, custom.Area.PROJECT, record),
         ),
     )
 
@@ -88,9 +95,15 @@ def project_new(request: HttpRequest, actor: Colleague) -> HttpResponse:
     if client is None:
         return choose_client(request, actor, url_name="project_new", title=_("Nouveau projet"))
     form = ProjectForm(request.POST or None, actor=actor, initial={"manager": actor.pk})
+    fields = attach_value_fields(form, actor, custom.Area.PROJECT)
     if request.method == "POST" and form.is_valid():
         try:
-            record = services.create_project(actor=actor, client=client, **form.values())
+            record = write_with_custom_values(
+                actor=actor,
+                area=custom.Area.PROJECT,
+                values=posted_values(form, fields),
+                write=lambda: services.create_project(actor=actor, client=client, **form.values()),
+            )
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -116,16 +129,23 @@ def project_edit(request: HttpRequest, actor: Colleague, project_id: int) -> Htt
         collaborator_ids=current,
         initial=ProjectForm.initial_for(record, current),
     )
+    fields = attach_value_fields(form, actor, custom.Area.PROJECT, record)
     status = 200
     if request.method == "POST":
         status = 422
         if form.is_valid():
             try:
-                services.update_project(
+                write_with_custom_values(
                     actor=actor,
-                    project=record,
-                    expected_version=form.cleaned_data.get("version"),
-                    **form.values(record),
+                    area=custom.Area.PROJECT,
+                    values=posted_values(form, fields),
+                    write=lambda: services.update_project(
+                        actor=actor,
+                        project=record,
+                        expected_version=form.cleaned_data.get("version"),
+                        **form.values(record),
+                    ),
+                    record=record,
                 )
             except StaleVersionError as error:
                 form.add_error(None, error.messages)

@@ -757,10 +757,17 @@ def add_work_note(*, actor: Colleague, item: WorkItem | int, body: str) -> WorkN
 
 @transaction.atomic
 def save_segment(
-    *, actor: Colleague, name: str, query: Mapping[str, str], area: str = Segment.Area.WORK
+    *,
+    actor: Colleague,
+    name: str,
+    query: Mapping[str, str],
+    area: str = Segment.Area.WORK,
+    shared: bool = False,
 ) -> Segment:
     """Saves the filters `query` (parameter -> value, already valid) under `name`, for the
-    actor only; saving again under the same name replaces the filters."""
+    actor only, or `shared` with every colleague of the firm (who see it and count it
+    through the list's own door: sharing a filter shares no record); saving again under the
+    same name replaces the filters and the sharing."""
     require_active(actor)
     clean_name = clean_text(name, "name", 80)
     if area not in Segment.Area.values:
@@ -775,14 +782,20 @@ def save_segment(
     )
     if existing is not None:
         existing.query = text
-        existing.save(update_fields=["query"])
+        existing.shared = bool(shared)
+        existing.save(update_fields=["query", "shared"])
         return existing
     if Segment.objects.filter(owner_id=actor.pk, area=area).count() >= SEGMENTS_MAX:
         raise field_error(
             "name", _("%(max)s segments au plus.") % {"max": SEGMENTS_MAX}, "too_many"
         )
     return Segment.objects.create(
-        firm_id=actor.firm_id, owner=actor, area=area, name=clean_name, query=text
+        firm_id=actor.firm_id,
+        owner=actor,
+        area=area,
+        name=clean_name,
+        query=text,
+        shared=bool(shared),
     )
 
 

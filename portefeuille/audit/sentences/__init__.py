@@ -7,8 +7,8 @@ queries. The rules are in docs/history.md.
 
 One module per noun: `reader` (`show_events`, `ShownEvent`), `kinds` (the `KINDS`
 registry: each action code's label and builder; `action_label`, `action_choices`),
-the builders per domain in `clients`, `details`, `firm` and `work`, and what they share in
-`base`. Import from here.
+the builders per domain in `clients`, `details`, `firm`, `work` and `sales`, and what they
+share in `base`. Import from here.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from portefeuille.firms.models import Colleague, Firm
+from portefeuille.firms.models import Colleague, Firm, OpportunityStage
 
 from ..models import AuditEvent
 from .base import (
@@ -148,6 +148,48 @@ def _render_state(event: AuditEvent, others: Others) -> Rendered:
         "after": _primary_state(_a(event).get("primary_state")),
     }
     return _("Statut « %(name)s » : %(before)s → %(after)s") % values, event.before, event.after
+
+
+def _outcome(value: Any) -> str:
+    """An opportunity stage's outcome, in the reader's words."""
+    if isinstance(value, str) and value in OpportunityStage.Outcome.values:
+        return str(OpportunityStage.Outcome(value).label)
+    return str(value or "?")
+
+
+def stage_item(verb: str) -> Renderer:
+    """The stages of the sales pipeline (docs/sales.md): created, renamed, deleted, reordered."""
+
+    def render(event: AuditEvent, others: Others) -> Rendered:
+        before, after = _b(event), _a(event)
+        if verb == "created":
+            text = _("Étape des opportunités « %(name)s » créée (%(outcome)s)") % {
+                "name": _name(after.get("item")),
+                "outcome": _outcome(after.get("outcome")),
+            }
+        elif verb == "renamed":
+            text = _("Étape des opportunités « %(before)s » renommée « %(after)s »") % {
+                "before": _name(before.get("name")),
+                "after": _name(after.get("name")),
+            }
+        elif verb == "deleted":
+            text = _("Étape des opportunités « %(name)s » supprimée") % {
+                "name": _name(before.get("item"))
+            }
+        else:
+            text = _("Ordre des étapes des opportunités modifié")
+        return text, event.before, event.after
+
+    return render
+
+
+def _render_stage_outcome(event: AuditEvent, others: Others) -> Rendered:
+    values = {
+        "name": _name(_b(event).get("item")),
+        "before": _outcome(_b(event).get("outcome")),
+        "after": _outcome(_a(event).get("outcome")),
+    }
+    return _("Étape « %(name)s » : %(before)s → %(after)s") % values, event.before, event.after
 
 
 def _render_settings(event: AuditEvent, others: Others) -> Rendered:

@@ -27,6 +27,7 @@ from .clients import (
     _render_updated,
     _updated_mentions,
 )
+from .customfields import CUSTOM_FIELD_KINDS
 from .details import (
     _address,
     _detail,
@@ -45,6 +46,7 @@ from .firm import (
     _render_colleague_updated,
     _render_released,
     _render_settings,
+    _render_stage_outcome,
     _render_state,
     _render_team_members,
     _render_team_renamed,
@@ -52,7 +54,9 @@ from .firm import (
     _staff,
     _team_name,
     _token_name,
+    stage_item,
 )
+from .sales import SALES_KINDS
 from .work import _work_mentions, render_note, render_status, render_task, render_work_item
 
 KINDS: dict[str, Kind] = {
@@ -334,6 +338,24 @@ _LIST_LABELS: dict[str, tuple[Promise, Promise, Promise, Promise]] = {
 for _kind, _labels in _LIST_LABELS.items():
     for _verb, _label in zip(("created", "renamed", "deleted", "reordered"), _labels, strict=True):
         KINDS[f"{_kind}.{_verb}"] = Kind(_label, _list_item(_kind, _verb))
+
+# The stages of the sales pipeline (firms/services/settings_lists.py).
+KINDS["opportunity_stage.outcome_changed"] = Kind(
+    gettext_lazy("Issue d'une étape des opportunités changée"), _render_stage_outcome
+)
+for _verb, _label in (
+    ("created", gettext_lazy("Étape des opportunités créée")),
+    ("renamed", gettext_lazy("Étape des opportunités renommée")),
+    ("deleted", gettext_lazy("Étape des opportunités supprimée")),
+    ("reordered", gettext_lazy("Ordre des étapes des opportunités modifié")),
+):
+    KINDS[f"opportunity_stage.{_verb}"] = Kind(_label, stage_item(_verb))
+
+# Custom fields and the custom values of records (docs/custom-fields.md).
+KINDS.update(CUSTOM_FIELD_KINDS)
+
+# Opportunities, projects and invoices (docs/sales.md).
+KINDS.update(SALES_KINDS)
 
 _UNKNOWN = Kind(
     gettext_lazy("Autre modification"), _plain(gettext_lazy("Modification enregistrée"))

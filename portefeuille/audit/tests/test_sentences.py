@@ -226,7 +226,8 @@ def test_every_kind_of_event_the_services_record_has_words() -> None:
         # The firm's ordered lists build theirs: f"{action}.created" for each list.
         for verb in re.findall(r'action=f"\{action\}\.([a-z_]+)"', text):
             recorded.update(
-                f"{kind}.{verb}" for kind in ("contact_type", "work_type", "work_status")
+                f"{kind}.{verb}"
+                for kind in ("contact_type", "work_type", "work_status", "opportunity_stage")
             )
     assert len(recorded) > 60
     assert sorted(recorded - set(KINDS)) == []
