@@ -60,6 +60,14 @@ WORK_NOTE = "work_note"
 SEGMENT = "segment"  # a saved filter: its owner's only
 DETAIL = "detail"  # the `id` field of a web form: an e-mail, phone, address, handle or card
 ROLE_FILTER = "role_filter"  # `<slot>:<colleague id>` or a colleague id (contacts filter)
+# Sales and service records (docs/access-rules.md, "their own people").
+OPPORTUNITY = "opportunity"
+PROJECT = "project"
+INVOICE = "invoice"
+OPPORTUNITY_STAGE = "opportunity_stage"
+TICKET = "ticket"
+TICKET_MESSAGE = "ticket_message"  # a message of a ticket (its parent: the ticket, `Item.also`)
+CUSTOM_FIELD = "custom_field"  # a custom field's definition (docs/custom-fields.md)
 KINDS = (
     CONTACT,
     EMAIL,
@@ -85,6 +93,13 @@ KINDS = (
     TASK,
     WORK_NOTE,
     SEGMENT,
+    OPPORTUNITY,
+    PROJECT,
+    INVOICE,
+    OPPORTUNITY_STAGE,
+    TICKET,
+    TICKET_MESSAGE,
+    CUSTOM_FIELD,
 )
 DETAIL_KINDS = (EMAIL, PHONE, ADDRESS, SOCIAL, CARD)
 # The contact each firm's routes start from (the role's "own" visible client).
@@ -140,8 +155,11 @@ def _decoded_cursors(text: str) -> str:
 
 TOKEN_SHAPE = re.compile(r"zq[0-9a-f]{10}", re.IGNORECASE)
 ID_SHAPE = re.compile(r"(?<![\w.])9[3-5]\d{6}(?!\w)")
-DIGITS = re.compile(r"\d(?:[ .\-\u00a0]?\d){7,}")
-SEPARATORS = re.compile(r"[ .\-\u00a0]")
+# A literal's digits, whatever separates them: spaces (no-break and narrow no-break, as
+# French groups thousands), dots, hyphens, commas (English thousands, French decimals),
+# apostrophes (Swiss thousands) and slashes (a short date: 19/07/2031, 07/19/2031).
+DIGITS = re.compile(r"\d(?:[ .,'\u2019/\-\u00a0\u202f]?\d){7,}")
+SEPARATORS = re.compile(r"[ .,'\u2019/\-\u00a0\u202f]")
 
 
 class Detector:

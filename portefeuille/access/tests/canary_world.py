@@ -14,11 +14,13 @@ built to give (written down in LEVELS, by construction, not computed by the rule
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any
 
@@ -55,18 +57,25 @@ from portefeuille.contacts.models import (
     SocialHandle,
     TimelineItem,
 )
+from portefeuille.customfields import services as custom_fields
+from portefeuille.customfields.models import CustomField
 from portefeuille.firms import services as firms
 from portefeuille.firms.models import (
     Colleague,
     ContactType,
     Firm,
+    OpportunityStage,
     PersonalAccessToken,
     Privacy,
     Team,
     WorkStatus,
     WorkType,
 )
+from portefeuille.inbox import services as inbox
+from portefeuille.inbox.models import Ticket, TicketMessage
 from portefeuille.notifications.models import Notification
+from portefeuille.sales import services as sales
+from portefeuille.sales.models import Invoice, Opportunity, Project, ProjectCollaborator
 from portefeuille.work import services as work
 from portefeuille.work.models import HomeVisit, Segment, Task, WorkItem, WorkNote
 
@@ -244,11 +253,21 @@ class FirmWorld:
     contacts: dict[str, Contact] = field(default_factory=dict)
     # kind of id parameter ("email", "card"...) -> name -> the record.
     items: dict[str, dict[str, Item]] = field(default_factory=dict)
+    # The records with people of their own (opportunities, projects, invoices, tickets) ->
+    # the roles of LEVELS built to read them (by construction: their client in full, or a
+    # place on them). Everyone else of the firm must not.
+    readers: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def add_item(
         self, kind: str, name: str, pk: int, contact: Contact | None = None, also: int | None = None
     ) -> None:
         self.items.setdefault(kind, {})[name] = Item(pk, contact.pk if contact else None, also)
+
+    def add_record(
+        self, kind: str, name: str, pk: int, client: Contact | None, readers: Iterable[str]
+    ) -> None:
+        self.add_item(kind, name, pk, client)
+        self.readers[pk] = frozenset(readers)
 
 
 @dataclass
@@ -266,7 +285,7 @@ class World:
 # STAFF is on no client team (full scope: public in full, private by name, hidden not at
 # all); LIMITED is a member of O's and G's teams only. LEVELS is the expectation the
 # canaries are tagged from; the rules themselves are held against a reference elsewhere.
-CONTACT_NAMES = ("O", "PU", "PS", "O2", "G", "P", "H", "HO", "HG")
+CONTACT_NAMES = ("O", "PU", "PS", "O2", "G", "P", "H", "HO", "HG", "HS")
 LEVELS: dict[str, dict[str, int]] = {
     STAFF: {
         "O": FULL,
@@ -278,8 +297,15 @@ LEVELS: dict[str, dict[str, int]] = {
         "H": NONE,
         "HO": NONE,
         "HG": NONE,
+        "HS": NONE,
     },
     LIMITED: {name: FULL if name in {"O", "G"} else NONE for name in CONTACT_NAMES},
+}
+# The hidden client HS whose NAME (and id) STAFF and LIMITED read all the same, on the
+# records they have a place on (docs/access-rules.md, "their own people"); nothing else of it.
+NAMED_THROUGH_RECORDS: dict[str, frozenset[str]] = {
+    STAFF: frozenset({"HS"}),
+    LIMITED: frozenset({"HS"}),
 }
 
 
@@ -414,10 +440,8 @@ def _work(
         ],
     )
     if due:
-        # The due date as a literal (its ISO form is 8 digits with separators).
-        b.c.literal(
-            due.replace("-", ""), f"{b.label}: {tag} work due date", b.outsiders | set(hidden_from)
-        )
+        # The due date as literals (its ISO form's 8 digits, and its short forms).
+        date_literals(b, datetime.date.fromisoformat(due), f"{tag} work due date", *hidden_from)
     note = work.add_work_note(
         actor=admin, item=item, body=f"Note *{b.t(f'{tag} work note', *hidden_from)}*"
     )
@@ -426,6 +450,396 @@ def _work(
         world.add_item("task", f"{tag} task {task.pk}", task.pk, client, also=item.pk)
     world.add_item("work_note", f"{tag} work note", note.pk, client, also=item.pk)
     return item
+
+
+# ---------------------------------------------------------------------------------------
+# Sales and service records (docs/access-rules.md, "their own people"): each is seen by
+# whoever sees its client in full and by its own people. `readers` says, by construction,
+# which roles of LEVELS read it; its canaries are hidden from the others.
+# ---------------------------------------------------------------------------------------
+
+
+def _not_readers(readers: Iterable[str]) -> tuple[str, ...]:
+    """The roles of LEVELS that may not read a record read by `readers`."""
+    chosen = set(readers)
+    return tuple(role for role in LEVELS if role not in chosen)
+
+
+def _digest(b: Builder, fact: str) -> int:
+    return int(hashlib.sha256(f"{b.label}: {fact}".encode()).hexdigest(), 16)
+
+
+def _free(c: Canaries, *values: str) -> bool:
+    """Whether no literal of the world holds one of `values`, nor is held by one (each
+    literal must name one fact only)."""
+    return not any(v in known or known in v for v in values for known in c.literals)
+
+
+def _amount(b: Builder, fact: str, *hidden_from: str) -> Decimal:
+    """An amount whose 8 integer digits are a literal (found whatever groups them: « 12 345
+    678,90 € », « €12,345,678.90 », "12345678.90"); never in the ids' ranges."""
+    digest = _digest(b, fact)
+    whole = 10_000_000 + digest % 80_000_000
+    while not _free(b.c, str(whole)):
+        whole += 1
+    b.c.literal(str(whole), f"{b.label}: {fact}", b.outsiders | set(hidden_from))
+    return Decimal(f"{whole}.{digest % 100:02d}")
+
+
+DATE_FORMS = ("%Y%m%d", "%d%m%Y", "%m%d%Y")
+
+
+def date_literals(b: Builder, day: datetime.date, fact: str, *hidden_from: str) -> None:
+    """A date as literals: its ISO form's 8 digits, and its short forms (19/07/2031 in French,
+    07/19/2031 in English), one fact."""
+    for form in DATE_FORMS:
+        b.c.literal(day.strftime(form), f"{b.label}: {fact}", b.outsiders | set(hidden_from))
+
+
+def _day(
+    b: Builder, fact: str, *hidden_from: str, after: datetime.date | None = None
+) -> datetime.date:
+    """A date of its own for a fact (in the 2030s and 2040s, or some days after `after`),
+    registered as literals."""
+    digest = _digest(b, fact)
+    if after is not None:
+        day = after + datetime.timedelta(days=20 + digest % 300)
+    else:
+        day = datetime.date(2033 + digest % 12, 1 + digest // 13 % 12, 1 + digest // 157 % 28)
+    while not _free(b.c, *(day.strftime(form) for form in DATE_FORMS)):
+        day += datetime.timedelta(days=1)
+    date_literals(b, day, fact, *hidden_from)
+    return day
+
+
+def _opportunity(
+    b: Builder,
+    admin: Colleague,
+    world: FirmWorld,
+    client: Contact,
+    tag: str,
+    *,
+    readers: Iterable[str] = (),
+    assignee: Colleague,
+    second: Colleague | None = None,
+    currency: str = "EUR",
+    stage: OpportunityStage | None = None,
+) -> Opportunity:
+    hidden = _not_readers(readers)
+    found = sales.create_opportunity(
+        actor=admin,
+        client=client,
+        title=f"Affaire {b.t(f'{tag} opportunity title', *hidden)}",
+        assignee=assignee,
+        second_assignee=second,
+        value=_amount(b, f"{tag} opportunity value", *hidden),
+        currency=currency,
+        stage=stage,
+        expected_close=_day(b, f"{tag} opportunity close date", *hidden),
+    )
+    world.add_record("opportunity", f"{tag} opportunity", found.pk, client, readers)
+    return found
+
+
+def _project(
+    b: Builder,
+    admin: Colleague,
+    world: FirmWorld,
+    client: Contact,
+    tag: str,
+    *,
+    readers: Iterable[str] = (),
+    manager: Colleague | None = None,
+    collaborators: tuple[Colleague, ...] = (),
+) -> Project:
+    hidden = _not_readers(readers)
+    start = _day(b, f"{tag} project start", *hidden)
+    found = sales.create_project(
+        actor=admin,
+        client=client,
+        name=f"Projet {b.t(f'{tag} project name', *hidden)}",
+        manager=manager,
+        start_date=start,
+        end_date=_day(b, f"{tag} project end", *hidden, after=start),
+        description=f"Description {b.t(f'{tag} project description', *hidden)}",
+        collaborators=list(collaborators),
+    )
+    world.add_record("project", f"{tag} project", found.pk, client, readers)
+    return found
+
+
+def _invoice(
+    b: Builder,
+    admin: Colleague,
+    world: FirmWorld,
+    client: Contact,
+    tag: str,
+    *,
+    readers: Iterable[str] = (),
+    status: str = Invoice.Status.SENT,
+) -> Invoice:
+    hidden = _not_readers(readers)
+    day = _day(b, f"{tag} invoice date", *hidden)
+    found = sales.create_invoice(
+        actor=admin,
+        client=client,
+        number=f"F-{b.t(f'{tag} invoice number', *hidden)}",
+        date=day,
+        due_date=_day(b, f"{tag} invoice due date", *hidden, after=day),
+        amount=_amount(b, f"{tag} invoice amount", *hidden),
+        status=status,
+    )
+    world.add_record("invoice", f"{tag} invoice", found.pk, client, readers)
+    return found
+
+
+def inbound(
+    *, subject: str, sender: str, body: str, message_id: str, in_reply_to: str = ""
+) -> bytes:
+    """An e-mail as the shared inbox receives it (no attachment: a ticket keeps the text)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "Cabinet <accueil@cabinet.example>"
+    message["Subject"] = subject
+    message["Date"] = "Wed, 15 Oct 2025 10:15:00 +0200"
+    message["Message-ID"] = message_id
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+        message["References"] = in_reply_to
+    message.set_content(body)
+    return message.as_bytes()
+
+
+def _message_id(b: Builder, fact: str) -> str:
+    """A Message-ID of its own (no canary: no page shows it, so none could prove a thing)."""
+    return f"<m{_digest(b, fact) % 16**12:012x}@ondine.example>"
+
+
+def _ticket(
+    b: Builder,
+    admin: Colleague,
+    world: FirmWorld,
+    tag: str,
+    *,
+    readers: Iterable[str] = (),
+    client: Contact | None = None,
+    sender: str = "",
+    assignee: Colleague | None = None,
+    reassign_to: Colleague | None = None,
+) -> Ticket:
+    """A ticket of the shared inbox with an inbound e-mail, an internal note, a reply and the
+    client's answer to it, each with its canaries. With `sender`, it arrives by e-mail from
+    that address (its client: the contact of the firm with it, if any, which must be
+    `client`); else it is written by the admin on `client`, its requester's address a canary
+    of its own. With `reassign_to`, it is given to `assignee` (who is told) and then to
+    `reassign_to` (the notification goes with the ticket)."""
+    hidden = _not_readers(readers)
+    subject = f"Demande {b.t(f'{tag} ticket subject', *hidden)}"
+    name = f"Demandeur {b.t(f'{tag} ticket requester name', *hidden)}"
+    if sender:
+        address = sender
+        received = inbox.receive_email(
+            firm=world.firm,
+            raw=inbound(
+                subject=subject,
+                sender=f"{name} <{address}>",
+                body=f"Bonjour, {b.t(f'{tag} ticket first message', *hidden)}",
+                message_id=_message_id(b, f"{tag} ticket message"),
+            ),
+        )
+        assert received is not None
+        ticket = Ticket.objects.get(pk=received.ticket_id)
+        assert ticket.client_id == (client.pk if client else None), (tag, ticket.client_id)
+        if assignee is not None:
+            ticket = inbox.assign_ticket(actor=admin, ticket=ticket, assignee=assignee)
+    else:
+        address = f"{b.t(f'{tag} ticket requester e-mail', *hidden)}@demandeur.example"
+        ticket = inbox.create_ticket(
+            actor=admin,
+            subject=subject,
+            requester_email=address,
+            requester_name=name,
+            body=f"Appel reçu : {b.t(f'{tag} ticket first message', *hidden)}",
+            client=client,
+            assignee=assignee,
+        )
+    inbox.add_ticket_note(
+        actor=admin, ticket=ticket, body=f"Note interne {b.t(f'{tag} ticket note', *hidden)}"
+    )
+    reply = inbox.reply_to_ticket(
+        actor=admin, ticket=ticket, body=f"Réponse {b.t(f'{tag} ticket reply', *hidden)}"
+    )
+    answered = inbox.receive_email(
+        firm=world.firm,
+        raw=inbound(
+            subject=inbox.reply_subject(ticket),
+            sender=f"{name} <{address}>",
+            body=f"Merci, {b.t(f'{tag} ticket answer', *hidden)}",
+            message_id=_message_id(b, f"{tag} ticket answer"),
+            in_reply_to=reply.message_id,
+        ),
+    )
+    assert answered is not None, tag
+    assert answered.ticket_id == ticket.pk, tag
+    if reassign_to is not None:
+        inbox.assign_ticket(actor=admin, ticket=ticket.pk, assignee=reassign_to)
+    world.add_record("ticket", f"{tag} ticket", ticket.pk, client, readers)
+    for pk in _values(TicketMessage, "pk", ticket=ticket):
+        world.add_item("ticket_message", f"{tag} ticket message {pk}", pk, client, also=ticket.pk)
+    return ticket
+
+
+def _sales_firm_a(
+    b: Builder,
+    w: FirmWorld,
+    *,
+    h: Contact,
+    p: Contact,
+    pu: Contact,
+    o: Contact,
+    hs: Contact,
+    stage: OpportunityStage,
+) -> None:
+    """Opportunities, projects, invoices and tickets of firm A, the most secret first (the
+    sweep samples the records a role may not see in this order). STAFF is the assignee of an
+    opportunity, a collaborator of a project and the assignee of a ticket on the hidden HS,
+    and LIMITED the second assignee of another opportunity there: those records and HS's
+    name are theirs, nothing else of HS. An opportunity on HS first given to STAFF, then to
+    the member, and a ticket on PU first given to LIMITED, then to the member, are no longer
+    theirs, nor the notifications about them. P is private: STAFF reads its name, but no
+    record of it (there is no name-only view of these records)."""
+    admin = w.admin
+    staff_one, limited_one, member = (w.colleagues[k] for k in ("staff", "limited", "member"))
+    both = (STAFF, LIMITED)
+    address = {
+        key: EmailAddress.objects.filter(contact=contact).order_by("pk").first().address  # type: ignore[union-attr]
+        for key, contact in (("H", h), ("P", p), ("PU", pu), ("O", o))
+    }
+    # H, hidden: nobody but the admins and its team.
+    _opportunity(b, admin, w, h, "H", assignee=member)
+    _project(b, admin, w, h, "H", manager=member)
+    _invoice(b, admin, w, h, "H")
+    _ticket(b, admin, w, "H", client=h, sender=address["H"], assignee=member)
+    # HS, hidden: its team's records, and those of STAFF and LIMITED.
+    _opportunity(b, admin, w, hs, "HS", assignee=member, currency="CHF")
+    moved = _opportunity(b, admin, w, hs, "HS moved", assignee=staff_one)
+    sales.update_opportunity(actor=admin, opportunity=moved, assignee=member)
+    _invoice(b, admin, w, hs, "HS")
+    _project(b, admin, w, hs, "HS", manager=member)
+    _opportunity(b, admin, w, hs, "HS staff", readers={STAFF}, assignee=staff_one, second=member)
+    _opportunity(
+        b, admin, w, hs, "HS limited", readers={LIMITED}, assignee=member, second=limited_one
+    )
+    _project(
+        b, admin, w, hs, "HS staff", readers={STAFF}, manager=member, collaborators=(staff_one,)
+    )
+    _ticket(b, admin, w, "HS staff", readers={STAFF}, client=hs, assignee=staff_one)
+    # P, private: STAFF reads its name, not its records.
+    _opportunity(b, admin, w, p, "P", assignee=member)
+    _project(b, admin, w, p, "P", manager=member)
+    _invoice(b, admin, w, p, "P", status=Invoice.Status.OVERDUE)
+    _ticket(b, admin, w, "P", client=p, sender=address["P"], assignee=member)
+    # PU, public, not on LIMITED's teams; a ticket given to LIMITED, then to the member.
+    _opportunity(b, admin, w, pu, "PU", readers={STAFF}, assignee=member)
+    _project(b, admin, w, pu, "PU", readers={STAFF}, manager=member)
+    _invoice(b, admin, w, pu, "PU", readers={STAFF})
+    _ticket(
+        b,
+        admin,
+        w,
+        "PU",
+        readers={STAFF},
+        client=pu,
+        sender=address["PU"],
+        assignee=limited_one,
+        reassign_to=member,
+    )
+    # No client yet: the shared inbox's, for every active colleague with full scope.
+    _ticket(
+        b,
+        admin,
+        w,
+        "unknown sender",
+        readers={STAFF},
+        sender=f"{b.t('unknown sender address', LIMITED)}@inconnu.example",
+    )
+    # O, public, on LIMITED's team: everyone of the firm reads them.
+    _opportunity(
+        b, admin, w, o, "O", readers=both, assignee=limited_one, second=staff_one, stage=stage
+    )
+    _project(b, admin, w, o, "O", readers=both, collaborators=(staff_one, limited_one))
+    _invoice(b, admin, w, o, "O", readers=both, status=Invoice.Status.PAID)
+    _ticket(b, admin, w, "O", readers=both, client=o, sender=address["O"], assignee=limited_one)
+
+
+def _sales_firm_b(
+    b: Builder, w: FirmWorld, *, hb: Contact, ob: Contact, stage: OpportunityStage
+) -> None:
+    """Firm B's records, on a hidden and a public client, and a ticket with no client."""
+    admin, staff_b = w.admin, w.colleagues["staff"]
+    _opportunity(b, admin, w, hb, "HB", assignee=staff_b)
+    _ticket(b, admin, w, "HB", client=hb, assignee=staff_b)
+    _ticket(
+        b, admin, w, "B unknown sender", sender=f"{b.t('unknown sender address')}@inconnu.example"
+    )
+    _opportunity(b, admin, w, ob, "OB", assignee=staff_b, stage=stage)
+    _project(b, admin, w, ob, "OB", collaborators=(staff_b,))
+    _invoice(b, admin, w, ob, "OB")
+    address = EmailAddress.objects.filter(contact=ob).order_by("pk").first().address  # type: ignore[union-attr]
+    _ticket(b, admin, w, "OB", client=ob, sender=address, assignee=staff_b)
+
+
+def _custom_fields(b: Builder, w: FirmWorld, clients: dict[str, Contact]) -> None:
+    """Custom fields (docs/custom-fields.md), shown as list columns: a text on contacts
+    whose values carry canaries hidden from whoever does not see the contact in full, a User
+    field naming STAFF on the hidden H and on H's invoice (it grants STAFF nothing), and a
+    text on opportunities whose value goes with the opportunity (STAFF reads the one on HS
+    assigned to them). An admin's private segment of the invoices list is theirs only."""
+    admin = w.admin
+    staff_one = w.colleagues["staff"]
+    note = custom_fields.define_custom_field(
+        actor=admin,
+        area="contact",
+        label=f"Note {b.t('contact field label')}",
+        kind="text",
+        in_list=True,
+    )
+    holder = custom_fields.define_custom_field(
+        actor=admin, area="contact", label="Chargé de compte", kind="user", in_list=True
+    )
+    responsible = custom_fields.define_custom_field(
+        actor=admin, area="invoice", label="Responsable", kind="user", in_list=True
+    )
+    source = custom_fields.define_custom_field(
+        actor=admin, area="opportunity", label="Source", kind="text", in_list=True
+    )
+    for key, contact in clients.items():
+        hidden = tuple(role for role, levels in LEVELS.items() if levels.get(key, FULL) < FULL)
+        values: dict[int, Any] = {note.pk: f"Note {b.t(f'{key} custom note', *hidden)}"}
+        if key == "H":
+            values[holder.pk] = staff_one.pk
+        custom_fields.set_custom_values(actor=admin, record=contact, values=values)
+    records = {name: item.pk for name, item in w.items.get("invoice", {}).items()}
+    if "H invoice" in records:
+        custom_fields.set_custom_values(
+            actor=admin,
+            record=Invoice.objects.get(pk=records["H invoice"]),
+            values={responsible.pk: staff_one.pk},
+        )
+    for name, item in w.items.get("opportunity", {}).items():
+        readers = w.readers.get(item.pk, frozenset())
+        custom_fields.set_custom_values(
+            actor=admin,
+            record=Opportunity.objects.get(pk=item.pk),
+            values={source.pk: f"Salon {b.t(f'{name} custom source', *_not_readers(readers))}"},
+        )
+    segment = work.save_segment(
+        actor=admin,
+        name=f"Factures {b.t('admin invoice segment', *LEVELS)}",
+        query={f"cf_{responsible.pk}": "me"},
+        area=Segment.Area.INVOICES,
+    )
+    w.add_item("segment", "invoice segment of the admin", segment.pk)
 
 
 def build_firm_a(c: Canaries) -> FirmWorld:
@@ -473,6 +887,9 @@ def build_firm_a(c: Canaries) -> FirmWorld:
     )
     contact_type = firms.create_contact_type(actor=admin, name=f"Type {b.t('contact type')}")
     firms.create_work_type(actor=admin, name=f"Travail {b.t('work type')}")
+    stage = firms.create_opportunity_stage(
+        actor=admin, name=f"Étape {b.t('opportunity stage')}", outcome="open"
+    )
     entry = access.add_roster_owner(actor=admin, colleague=member)
     access.add_roster_owner(actor=admin, name=f"Maître {b.t('manual owner')}")
     portfolio = access.create_portfolio(
@@ -618,6 +1035,17 @@ def build_firm_a(c: Canaries) -> FirmWorld:
         display_name=f"Groupe Ondine {b.t('HG renamed', *not_staff)}",
     )
 
+    # HS, a hidden organization whose records STAFF and LIMITED have places on (below): they
+    # read its name there, and nothing else of it.
+    hs = contacts.create_organization(
+        actor=admin,
+        display_name=f"Société Ondine {b.t('HS name')}",
+        privacy=Privacy.HIDDEN,
+        emails=[f"{b.t('HS first e-mail', *not_staff)}@ondine.example"],
+    )
+    _details(b, admin, hs, "HS", *not_staff)
+    access.set_manager(actor=admin, client=hs, manager=member)
+
     # Work (docs/work.md), the most secret first. H's item names G, whose Work tab shows it
     # (to those who see H); P's names no group: P is in G only, so G's tab shows it too, by
     # title and status to STAFF (NAME on P), not at all to LIMITED (full on G, none on P).
@@ -661,6 +1089,10 @@ def build_firm_a(c: Canaries) -> FirmWorld:
     )
     _work(b, admin, w, g, "G", assignee=limited_one, task_assignees=(limited_one,))
     _work(b, admin, w, o, "O", assignee=limited_one, task_assignees=(staff_one, limited_one))
+    _work(b, admin, w, hs, "HS", title_hidden_from=not_staff, hidden_from=not_staff)
+    # Opportunities, projects, invoices and tickets (docs/access-rules.md).
+    _sales_firm_a(b, w, h=h, p=p, pu=pu, o=o, hs=hs, stage=stage)
+    _custom_fields(b, w, {"H": h, "P": p, "O": o})
     # Saved filters: each colleague's own. The admin's names a secret of its own.
     for who, name, query in (
         (admin, f"Segment {b.t('admin segment', STAFF, LIMITED)}", {"client_owner": str(entry.pk)}),
@@ -681,6 +1113,7 @@ def build_firm_a(c: Canaries) -> FirmWorld:
     # The most secret first: the sweep samples the records a role may not see in this order.
     for key, found in (
         ("H", h),
+        ("HS", hs),
         ("P", p),
         ("HG", hg),
         ("HO", ho),
@@ -719,6 +1152,9 @@ def build_firm_b(c: Canaries) -> FirmWorld:
     )
     firms.set_role_slot_titles(actor=admin, titles={1: f"Associé {b.t('role slot 1')}"})
     contact_type = firms.create_contact_type(actor=admin, name=f"Type {b.t('contact type')}")
+    stage = firms.create_opportunity_stage(
+        actor=admin, name=f"Étape {b.t('opportunity stage')}", outcome="open"
+    )
     entry = access.add_roster_owner(actor=admin, colleague=w.colleagues["staff"])
     portfolio = access.create_portfolio(actor=admin, name=f"Portefeuille {b.t('portfolio name')}")
     ob = contacts.create_organization(
@@ -760,6 +1196,8 @@ def build_firm_b(c: Canaries) -> FirmWorld:
     _work(b, admin, w, pb, "PB", task_assignees=(staff_b,))
     _work(b, admin, w, ob, "OB", assignee=staff_b)
     _work(b, admin, w, gb, "GB")
+    _sales_firm_b(b, w, hb=hb, ob=ob, stage=stage)
+    _custom_fields(b, w, {"HB": hb, "OB": ob})
     segment = work.save_segment(
         actor=admin, name=f"Segment {b.t('admin segment')}", query={"mine": "1"}
     )
@@ -797,6 +1235,8 @@ def _collect_items(w: FirmWorld) -> None:
         (ContactType, "contact_type"),
         (WorkType, "work_type"),
         (WorkStatus, "work_status"),
+        (OpportunityStage, "opportunity_stage"),
+        (CustomField, "custom_field"),
         (PersonalAccessToken, "token"),
         (OffboardingPlan, "offboarding_plan"),
         (OffboardingItem, "offboarding_item"),
@@ -843,6 +1283,31 @@ def _firm_rows(firm: Firm) -> Iterator[tuple[str, models.Model]]:
             yield model.__name__, row
 
 
+def records_through_doors(colleague: Colleague) -> set[int]:
+    """The opportunities, projects, invoices and tickets the doors show `colleague`
+    (access/scopes.py), to hold the world's `readers` against."""
+    found: set[int] = set()
+    for model in (Opportunity, Project, Invoice, Ticket):
+        found |= set(model.objects.visible_to(colleague).values_list("pk", flat=True))
+    return found
+
+
+def records_built_for(firm_world: FirmWorld, role: str) -> set[int]:
+    """The records of the firm the world was built to show `role` (its `readers`)."""
+    return {pk for pk, roles in firm_world.readers.items() if role in roles}
+
+
+def notifications_tagged_for(world: World, colleague: Colleague, role: str) -> set[int]:
+    """The colleague's notifications that `tag_ids` leaves readable to `role` (held against
+    notifications/reading.py: about a record, they follow the record)."""
+    ids = world.canaries.ids
+    return {
+        pk
+        for pk in _values(Notification, "pk", recipient=colleague)
+        if role not in ids.get(pk, ())
+    }
+
+
 def tag_ids(world: World) -> None:
     c = world.canaries
     for firm_world, outsiders in ((world.a, OUTSIDERS_OF_A), (world.b, INSIDERS_OF_A)):
@@ -863,7 +1328,7 @@ def tag_ids(world: World) -> None:
             c.id(pk, fact, {role})
 
         for pk, key in names.items():
-            if level[pk] == NONE:
+            if level[pk] == NONE and key not in NAMED_THROUGH_RECORDS.get(role, ()):
                 hide(pk, f"contact {key}")
         firm = world.a.firm
         for detail in (EmailAddress, PhoneNumber, PostalAddress, SocialHandle):
@@ -910,12 +1375,28 @@ def tag_ids(world: World) -> None:
         for pk, owner_id in _values(PersonalAccessToken, "pk", "colleague_id", firm=firm):
             if owner_id != me.pk:
                 hide(pk, f"API token {pk} of colleague {owner_id}")
-        for pk, recipient_id, client_id in _values(
-            Notification, "pk", "recipient_id", "client_id", firm=firm
+        # Opportunities, projects, invoices, tickets: their readers by construction (the
+        # client in full, or a place on the record); a ticket's messages and a project's
+        # collaborators go with it.
+        readers = world.a.readers
+        for record_model in (Opportunity, Project, Invoice, Ticket):
+            for pk in _values(record_model, "pk", firm=firm):
+                if role not in readers.get(pk, ()):
+                    hide(pk, f"{record_model.__name__} {pk}")
+        for part, parent in ((TicketMessage, "ticket_id"), (ProjectCollaborator, "project_id")):
+            for pk, parent_id in _values(part, "pk", parent, firm=firm):
+                if role not in readers.get(parent_id, ()):
+                    hide(pk, f"{part.__name__} {pk} of {parent} {parent_id}")
+        # A notification is its recipient's, while they see its client (at least by name) or,
+        # about a record with people of its own, while they see that record.
+        for pk, recipient_id, client_id, record_type, record_id in _values(
+            Notification, "pk", "recipient_id", "client_id", "record_type", "record_id", firm=firm
         ):
-            if recipient_id != me.pk or (
-                client_id is not None and level.get(client_id, NONE) == NONE
-            ):
+            if record_type:
+                readable = role in readers.get(record_id, ())
+            else:
+                readable = client_id is None or level.get(client_id, NONE) != NONE
+            if recipient_id != me.pk or not readable:
                 hide(pk, f"notification {pk} of colleague {recipient_id}")
 
 

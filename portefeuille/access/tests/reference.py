@@ -83,6 +83,25 @@ class WorkItem:
     client_group: int | None = None
 
 
+# The records with a client that have people of their own (docs/access-rules.md, "their own
+# people"), and invoices, which have none.
+OPPORTUNITY, PROJECT, INVOICE, TICKET = "opportunity", "project", "invoice", "ticket"
+RECORD_KINDS = (OPPORTUNITY, PROJECT, INVOICE, TICKET)
+
+
+@dataclass
+class Record:
+    """An opportunity, a project, an invoice or a shared-inbox ticket."""
+
+    kind: str
+    firm: int
+    client: int | None = None  # client key; None only for a ticket whose client is unknown
+    assignee: int | None = None  # an opportunity's or a ticket's (colleague key)
+    second_assignee: int | None = None  # an opportunity's
+    manager: int | None = None  # a project's
+    collaborators: set[int] = field(default_factory=set)  # a project's
+
+
 @dataclass
 class Portfolio:
     firm: int
@@ -99,6 +118,7 @@ class World:
     clients: dict[int, Client] = field(default_factory=dict)
     portfolios: dict[int, Portfolio] = field(default_factory=dict)
     work_items: dict[int, WorkItem] = field(default_factory=dict)
+    records: dict[int, Record] = field(default_factory=dict)
 
     def teams_of(self, colleague: int) -> set[int]:
         return {key for key, team in self.teams.items() if colleague in team.members}
@@ -122,7 +142,7 @@ class World:
         return (
             f"{len(self.colleagues)} colleagues, {len(self.teams)} teams, "
             f"{len(self.clients)} clients, {len(self.portfolios)} portfolios, "
-            f"{len(self.work_items)} work items"
+            f"{len(self.work_items)} work items, {len(self.records)} records"
         )
 
 
@@ -355,3 +375,56 @@ def reference_work_counts(world: World, colleague: int, client: int) -> Counter[
         for key in keys
         if reference_item_level(world, colleague, key) >= NAME
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Opportunities, projects, invoices and tickets (docs/access-rules.md, "their own people";
+# PRODUCT §6: "Opportunities, projects and tickets have their own people").
+# ---------------------------------------------------------------------------------------
+
+
+def reference_record_people(record: Record) -> set[int]:
+    """The colleagues a record names as its own: an opportunity's assignee and second
+    assignee, a project's manager and collaborators, a ticket's assignee. An invoice has
+    none."""
+    if record.kind == OPPORTUNITY:
+        people = {record.assignee, record.second_assignee}
+    elif record.kind == PROJECT:
+        people = {record.manager, *record.collaborators}
+    elif record.kind == TICKET:
+        people = {record.assignee}
+    else:
+        people = set()
+    return {person for person in people if person is not None}
+
+
+def reference_record_visible(world: World, colleague: int, record: int) -> bool:
+    """Whether the colleague sees the record (always in full: there is no name-only view)."""
+    u = world.colleagues[colleague]
+    r = world.records[record]
+    if u.firm != r.firm or not u.active:  # never across firms; inactive: nothing
+        return False
+    mine = colleague in reference_record_people(r)
+    if r.client is None:
+        # A ticket whose client is not known yet: the shared inbox's, for every colleague
+        # with full scope (and admins); a limited colleague only if it is theirs.
+        return u.admin or not u.limited or mine
+    # Whoever sees the client in full; and the record's own people, whatever their level.
+    return reference_level(world, colleague, r.client) == FULL or mine
+
+
+# How a record shows a colleague its client: not at all (the record is not seen), by name
+# only (seen through a place on it), in full (a link to the client), or no client at all.
+RECORD_UNSEEN, RECORD_CLIENT_NAME, RECORD_CLIENT_FULL, RECORD_NO_CLIENT = 0, 1, 2, 3
+
+
+def reference_record_view(world: World, colleague: int, record: int) -> int:
+    """RECORD_UNSEEN, or how the seen record shows its client to the colleague."""
+    if not reference_record_visible(world, colleague, record):
+        return RECORD_UNSEEN
+    client = world.records[record].client
+    if client is None:
+        return RECORD_NO_CLIENT
+    if reference_level(world, colleague, client) == FULL:
+        return RECORD_CLIENT_FULL
+    return RECORD_CLIENT_NAME

@@ -36,11 +36,22 @@ from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts import queries as contact_queries
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.models import Colleague, WorkStatus
+from portefeuille.inbox.models import Ticket
+from portefeuille.sales import queries as sales_queries
+from portefeuille.sales.models import Invoice, Opportunity, Project
 from portefeuille.work import queries
 from portefeuille.work.models import WorkItem
 
 from . import reference as ref
-from .worlds import CLIENT_NAME, WORK_STATUSES, WORK_TITLE, Built, build, work_title
+from .worlds import (
+    CLIENT_NAME,
+    WORK_STATUSES,
+    WORK_TITLE,
+    Built,
+    build,
+    record_title,
+    work_title,
+)
 
 Observed = Mapping[int, int]  # client database id -> observed level
 
@@ -78,6 +89,12 @@ class Context:
     def item_key(self) -> dict[int, int]:
         """Work item database id -> world key."""
         return {pk: key for key, pk in self.built.work_items.items()}
+
+    @cached_property
+    def record_key(self) -> dict[tuple[str, int], int]:
+        """(record kind, database id) -> world key, for opportunities, projects, invoices
+        and tickets (each kind has its own table, so its own ids)."""
+        return {(self.world.records[key].kind, pk): key for key, pk in self.built.records.items()}
 
     def http_as(self, colleague_key: int) -> HttpClient:
         """A Django test client signed in as the colleague (a session made once; if the
@@ -1078,15 +1095,388 @@ class UnitDisagreement(Disagreement):
     def describe(self, world: ref.World) -> str:
         u = world.colleagues.get(self.colleague)
         facts = []
-        for part in self.unit:
-            if isinstance(part, int) and part in world.work_items:
-                item = world.work_items[part]
-                facts.append(f"item {part} {item} on client {world.clients[item.client]}")
+        kinds = [i for i, part in enumerate(self.unit) if part in ref.RECORD_KINDS]
+        if kinds and kinds[0] + 1 < len(self.unit):
+            # A record's unit: (..., kind, record key).
+            key = self.unit[kinds[0] + 1]
+            record = world.records.get(key) if isinstance(key, int) else None
+            if record is not None:
+                client = world.clients.get(record.client) if record.client is not None else None
+                facts.append(f"record {key} {record} on client {client}")
+        else:
+            for part in self.unit:
+                if isinstance(part, int) and part in world.work_items:
+                    item = world.work_items[part]
+                    facts.append(f"item {part} {item} on client {world.clients[item.client]}")
         return (
             f"{self.surface}: colleague {self.colleague} {u} / {self.unit}: expected "
             f"{self.expected}, observed {self.observed}"
             + ("; " + "; ".join(facts) if facts else "")
         )
+
+
+# --- opportunities, projects, invoices and tickets (docs/access-rules.md) ----------------------
+# A record is seen in full or not at all: by whoever sees its client in full, and by its own
+# people whatever their level on the client (then its client by name only). Each unit is
+# (kind, record key); its value is how the record shows its client (ref.RECORD_*).
+
+RECORD_MODELS: dict[str, type[Opportunity] | type[Project] | type[Invoice] | type[Ticket]] = {
+    ref.OPPORTUNITY: Opportunity,
+    ref.PROJECT: Project,
+    ref.INVOICE: Invoice,
+    ref.TICKET: Ticket,
+}
+
+
+RECORD_FIELDS = ("pk", "client_id", "client_level")
+
+
+def _record_unit(ctx: Context, kind: str, pk: int) -> Unit:
+    return (kind, ctx.record_key.get((kind, pk), ("?", pk)))
+
+
+def _record_rows(
+    ctx: Context, kind: str, rows: list[tuple[int, int | None, int]], observed: dict[Unit, int]
+) -> None:
+    """Records the rows (id, client id, `client_level`) of one answer; a row seen twice is
+    INCONSISTENT."""
+    for pk, client_id, level in rows:
+        unit = _record_unit(ctx, kind, pk)
+        seen = ref.RECORD_NO_CLIENT if client_id is None else int(level)
+        observed[unit] = INCONSISTENT if unit in observed else seen
+
+
+def _observe_record_doors(ctx: Context, colleague: int) -> Units:
+    """`Opportunity/Project/Invoice/Ticket.objects.visible_to`, with `with_client_level`."""
+    u = ctx.colleagues[colleague]
+    observed: dict[Unit, int] = {}
+    # Each world is alone in the database: a kind it has no record of is not asked.
+    kinds = {record.kind for record in ctx.world.records.values()}
+    for kind, model in RECORD_MODELS.items():
+        if kind not in kinds:
+            continue
+        rows = model.objects.visible_to(u).with_client_level(u)
+        _record_rows(ctx, kind, list(rows.values_list(*RECORD_FIELDS)), observed)
+    return observed
+
+
+def _expect_records(
+    ctx: Context, colleague: int, kinds: tuple[str, ...] = ref.RECORD_KINDS
+) -> Units:
+    world = ctx.world
+    return {
+        (record.kind, key): ref.reference_record_view(world, colleague, key)
+        for key, record in world.records.items()
+        if record.kind in kinds
+    }
+
+
+SALES_KINDS = (ref.OPPORTUNITY, ref.PROJECT, ref.INVOICE)
+
+
+def _sales_selection(
+    u: Colleague, kind: str, client: int | None = None
+) -> QuerySet[Opportunity] | QuerySet[Project] | QuerySet[Invoice]:
+    """The selection of a sales list (sales/queries.py), filtered by a client or not."""
+    if kind == ref.OPPORTUNITY:
+        return sales_queries.opportunities(u, sales_queries.OpportunityFilters(client=client))
+    if kind == ref.PROJECT:
+        return sales_queries.projects(u, sales_queries.ProjectFilters(client=client))
+    return sales_queries.invoices(u, sales_queries.InvoiceFilters(client=client))
+
+
+def _telling_clients(ctx: Context, colleague: int) -> list[tuple[str, int]]:
+    """For each sales kind, the most telling client of the colleague's firm to filter a list
+    by: one where the colleague has a record of theirs without seeing the client in full
+    (the filter must not list it: probing client ids would tell which hidden client it is
+    on), else one the colleague sees in full with records, else one with records; ties go in
+    turn from colleague to colleague. (A query costs far more than a comparison.)"""
+    world = ctx.world
+    firm = world.colleagues[colleague].firm
+    turn = list(world.colleagues).index(colleague)
+    found: list[tuple[str, int]] = []
+    for kind in SALES_KINDS:
+        scores: dict[int, int] = {}
+        for key, record in world.records.items():
+            client = record.client
+            if record.kind != kind or client is None or world.clients[client].firm != firm:
+                continue
+            full = ref.reference_level(world, colleague, client) == ref.FULL
+            mine = ref.reference_record_visible(world, colleague, key)
+            score = 3 if mine and not full else 2 if full else 1
+            scores[client] = max(scores.get(client, 0), score)
+        if scores:
+            best = max(scores.values())
+            tied = sorted(c for c, score in scores.items() if score == best)
+            found.append((kind, tied[turn % len(tied)]))
+    return found
+
+
+def _observe_sales_by_client(ctx: Context, colleague: int) -> Units:
+    """The sales lists filtered by a client (a contact's « Ventes » tab and « Tout voir dans
+    la liste »), one telling client per kind: a record is listed only when its client is
+    seen in full."""
+    u = ctx.colleagues[colleague]
+    observed: dict[Unit, int] = {}
+    for kind, client in _telling_clients(ctx, colleague):
+        rows = _sales_selection(u, kind, ctx.built.clients[client])
+        found: dict[Unit, int] = {}
+        _record_rows(ctx, kind, list(rows.values_list(*RECORD_FIELDS)), found)
+        observed.update({(client, *unit): level for unit, level in found.items()})
+    return observed
+
+
+def _expect_sales_by_client(ctx: Context, colleague: int) -> Units:
+    world = ctx.world
+    expected: dict[Unit, int] = {}
+    for kind, client in _telling_clients(ctx, colleague):
+        full = ref.reference_level(world, colleague, client) == ref.FULL
+        for key, record in world.records.items():
+            if record.kind == kind:
+                shown = full and record.client == client
+                expected[(client, kind, key)] = ref.RECORD_CLIENT_FULL if shown else 0
+    return expected
+
+
+RECORD_RULE_SURFACES: list[WorkSurface] = [
+    WorkSurface("records.visible_to", _observe_record_doors, _expect_records),
+    WorkSurface("sales.queries (client filter)", _observe_sales_by_client, _expect_sales_by_client),
+]
+
+
+# The pages of the records (sales/views*.py, inbox/views*.py), as each colleague's browser
+# reads them (per request: on the HTTP worlds). A row or a page shows its client by a link
+# to the client's page (seen in full), or by its name alone with no link and no path to the
+# client (seen through a place on the record); any other shape is INCONSISTENT.
+# kind -> (list path, its query, the path of one record's page before its id).
+RECORD_PAGES = {
+    ref.OPPORTUNITY: ("/sales/opportunities/", "", "/sales/opportunities/"),
+    ref.PROJECT: ("/sales/projects/", "", "/sales/projects/"),
+    ref.INVOICE: ("/sales/invoices/", "", "/sales/invoices/"),
+    ref.TICKET: ("/inbox/", "?status=all", "/inbox/"),
+}
+RECORD_ROW = re.compile(
+    r'<tr data-(opportunity|project|invoice|ticket)="(\d+)"'
+    r'(?: data-level="(full|name|none)")?>(.*?)</tr>',
+    re.DOTALL,
+)
+RECORD_PAGE = re.compile(
+    r'<article class="(?:sales-record|ticket)" data-(opportunity|project|invoice|ticket)="(\d+)"'
+    r'(?: data-level="(full|name|none)")?>'
+)
+LEVEL_SHOWN = {
+    "full": ref.RECORD_CLIENT_FULL,
+    "name": ref.RECORD_CLIENT_NAME,
+    "none": ref.RECORD_NO_CLIENT,
+}
+
+
+def _record_shown(ctx: Context, kind: str, pk: int, html_text: str, stated: str | None) -> int:
+    """How a row or a page shows a record's client: its title must be the record's, its
+    client's name must be there; a link to the client is FULL, the name alone is NAME."""
+    key = ctx.record_key.get((kind, pk))
+    if key is None or record_title(ctx.built.serial, key, kind) not in html_text:
+        return INCONSISTENT
+    client = ctx.world.records[key].client
+    if client is None:
+        shown = ref.RECORD_NO_CLIENT
+    elif ctx.clients[client].display_name not in html_text:
+        return INCONSISTENT
+    else:
+        client_path = f"/contacts/{ctx.built.clients[client]}/"
+        if f'href="{client_path}"' in html_text:
+            shown = ref.RECORD_CLIENT_FULL
+        # SECURITY: seen through a place on the record, nothing leads to the client.
+        elif client_path not in html_text and 'data-client-level="name"' in html_text:
+            shown = ref.RECORD_CLIENT_NAME
+        else:
+            return INCONSISTENT
+    if stated is not None and LEVEL_SHOWN[stated] != shown:
+        return INCONSISTENT
+    return shown
+
+
+def _world_kinds(ctx: Context, colleague: int) -> list[str]:
+    """The kinds of record the colleague's firm has (a page of a kind it has none of tells
+    nothing: each world is alone in the database)."""
+    firm = ctx.world.colleagues[colleague].firm
+    present = {record.kind for record in ctx.world.records.values() if record.firm == firm}
+    return [kind for kind in ref.RECORD_KINDS if kind in present]
+
+
+def _observe_record_pages(ctx: Context, colleague: int) -> Units:
+    """GET /sales/opportunities/, /sales/projects/, /sales/invoices/ and /inbox/ (every
+    status), every page."""
+    http = ctx.http_as(colleague)
+    observed: dict[Unit, int] = {}
+    for kind in _world_kinds(ctx, colleague):
+        path, query, _detail = RECORD_PAGES[kind]
+        url = path + query
+        while url:
+            response = http.get(url)
+            if response.status_code in SIGNED_OUT:
+                return observed
+            assert response.status_code == 200, response.content[:300]
+            page = response.content.decode()
+            for row_kind, pk, stated, body in RECORD_ROW.findall(page):
+                unit = _record_unit(ctx, row_kind, int(pk))
+                seen = _record_shown(ctx, row_kind, int(pk), body, stated or None)
+                observed[unit] = INCONSISTENT if unit in observed or row_kind != kind else seen
+            more = CONTACT_MORE.search(page)
+            url = path + html.unescape(more.group(1)) if more else ""
+    return observed
+
+
+def _expect_record_pages(ctx: Context, colleague: int) -> Units:
+    kinds = _world_kinds(ctx, colleague)
+    return {
+        unit: level for unit, level in _expect_records(ctx, colleague).items() if unit[0] in kinds
+    }
+
+
+def _telling_records(ctx: Context, colleague: int) -> list[int]:
+    """Two records of the colleague's firm to open: the most telling one they see (through
+    a place on it rather than its client), and the most telling one they do not (on a client
+    they see by name, else on one they do not see, else any); ties go in turn."""
+    world = ctx.world
+    firm = world.colleagues[colleague].firm
+    turn = list(world.colleagues).index(colleague)
+    seen: dict[int, int] = {}
+    unseen: dict[int, int] = {}
+    for key, record in world.records.items():
+        if record.firm != firm:
+            continue
+        view = ref.reference_record_view(world, colleague, key)
+        if view == ref.RECORD_UNSEEN:
+            level = (
+                ref.reference_level(world, colleague, record.client)
+                if record.client is not None
+                else ref.NONE
+            )
+            unseen[key] = 2 if level == ref.NAME else 1
+        else:
+            seen[key] = 2 if view == ref.RECORD_CLIENT_NAME else 1
+    chosen = []
+    for scores in (seen, unseen):
+        if scores:
+            best = max(scores.values())
+            tied = sorted(key for key, score in scores.items() if score == best)
+            chosen.append(tied[turn % len(tied)])
+    return chosen
+
+
+def _observe_record_details(ctx: Context, colleague: int) -> Units:
+    """GET the page of each telling record: 404 (the answer of an unknown id) when not
+    seen, else how the page shows the client."""
+    http = ctx.http_as(colleague)
+    observed: dict[Unit, int] = {}
+    for key in _telling_records(ctx, colleague):
+        kind = ctx.world.records[key].kind
+        pk = ctx.built.records[key]
+        response = http.get(f"{RECORD_PAGES[kind][2]}{pk}/")
+        if response.status_code in SIGNED_OUT:
+            return observed
+        if response.status_code == 404:
+            observed[(kind, key)] = ref.RECORD_UNSEEN
+            continue
+        assert response.status_code == 200, response.content[:300]
+        page = response.content.decode()
+        found = RECORD_PAGE.search(page)
+        if found is None or found.groups()[:2] != (kind, str(pk)):
+            observed[(kind, key)] = INCONSISTENT
+            continue
+        observed[(kind, key)] = _record_shown(ctx, kind, pk, page, found.group(3))
+    return observed
+
+
+def _expect_record_details(ctx: Context, colleague: int) -> Units:
+    return {
+        (ctx.world.records[key].kind, key): ref.reference_record_view(ctx.world, colleague, key)
+        for key in _telling_records(ctx, colleague)
+    }
+
+
+# The API of the records (sales/api.py, inbox/api.py): each item names its client by id and
+# name, with the reader's level on it ("full", or "name" for a record seen through a place
+# on it); a ticket with no client has none. kind -> (path, its list query, the title key).
+RECORD_API = {
+    ref.OPPORTUNITY: ("/api/v1/opportunities", "", "title"),
+    ref.PROJECT: ("/api/v1/projects", "", "name"),
+    ref.INVOICE: ("/api/v1/invoices", "", "number"),
+    ref.TICKET: ("/api/v1/tickets", "&status=all", "subject"),
+}
+API_CLIENT_LEVELS = {"full": ref.RECORD_CLIENT_FULL, "name": ref.RECORD_CLIENT_NAME}
+
+
+def _api_record_shown(ctx: Context, kind: str, item: dict[str, object], title_key: str) -> int:
+    """How an API item shows its record's client; INCONSISTENT when the item is not the
+    record's, or its client says more than its id, name and level."""
+    pk = item.get("id")
+    key = ctx.record_key.get((kind, pk)) if isinstance(pk, int) else None
+    if key is None or item.get(title_key) != record_title(ctx.built.serial, key, kind):
+        return INCONSISTENT
+    client = item.get("client")
+    expected_client = ctx.world.records[key].client
+    if client is None and expected_client is None:
+        return ref.RECORD_NO_CLIENT
+    if (
+        not isinstance(client, dict)
+        or expected_client is None
+        or set(client) != {"id", "name", "level"}
+        or client["id"] != ctx.built.clients[expected_client]
+        or client["name"] != ctx.clients[expected_client].display_name
+    ):
+        return INCONSISTENT
+    return API_CLIENT_LEVELS.get(str(client["level"]), INCONSISTENT)
+
+
+def _observe_record_api(ctx: Context, colleague: int) -> Units:
+    """GET /api/v1/opportunities, /projects, /invoices and /tickets (every status), every
+    page (small pages, so the cursor is followed)."""
+    http = ctx.http_as(colleague)
+    observed: dict[Unit, int] = {}
+    for kind in _world_kinds(ctx, colleague):
+        path, query, title_key = RECORD_API[kind]
+        first = f"{path}?limit=5{query}"
+        url = first
+        while url:
+            response = http.get(url)
+            if response.status_code in SIGNED_OUT:
+                return observed
+            assert response.status_code == 200, response.content[:300]
+            body = response.json()
+            for item in body["items"]:
+                unit = _record_unit(ctx, kind, item["id"])
+                seen = _api_record_shown(ctx, kind, item, title_key)
+                observed[unit] = INCONSISTENT if unit in observed else seen
+            url = f"{first}&cursor={body['next_cursor']}" if body["next_cursor"] else ""
+    return observed
+
+
+def _observe_record_api_details(ctx: Context, colleague: int) -> Units:
+    """GET /api/v1/<kind>/{id} of the telling records: 404 when not seen."""
+    http = ctx.http_as(colleague)
+    observed: dict[Unit, int] = {}
+    for key in _telling_records(ctx, colleague):
+        kind = ctx.world.records[key].kind
+        path, _query, title_key = RECORD_API[kind]
+        response = http.get(f"{path}/{ctx.built.records[key]}")
+        if response.status_code in SIGNED_OUT:
+            return observed
+        if response.status_code == 404:
+            observed[(kind, key)] = ref.RECORD_UNSEEN
+            continue
+        assert response.status_code == 200, response.content[:300]
+        observed[(kind, key)] = _api_record_shown(ctx, kind, response.json(), title_key)
+    return observed
+
+
+RECORD_HTTP_SURFACES: list[WorkSurface] = [
+    WorkSurface("page.record_lists", _observe_record_pages, _expect_record_pages),
+    WorkSurface("page.record_detail", _observe_record_details, _expect_record_details),
+    WorkSurface("api.record_lists", _observe_record_api, _expect_record_pages),
+    WorkSurface("api.record_detail", _observe_record_api_details, _expect_record_details),
+]
 
 
 def check_world(

@@ -53,22 +53,28 @@ from .canary_sweep import (
     COLLEAGUE,
     CONTACT,
     CONTACT_TYPE,
+    CUSTOM_FIELD,
     DETAIL,
     DOCUMENT,
     EMAIL,
     GRANT,
+    INVOICE,
     ITEM,
     NOTIFICATION,
     OFFBOARDING_ITEM,
     OFFBOARDING_PLAN,
+    OPPORTUNITY,
+    OPPORTUNITY_STAGE,
     OWNER,
     PHONE,
     PORTFOLIO,
+    PROJECT,
     ROLE_FILTER,
     SEGMENT,
     SOCIAL,
     TASK,
     TEAM,
+    TICKET,
     TOKEN,
     WORK_ITEM,
     WORK_STATUS,
@@ -124,6 +130,7 @@ SETTINGS_KINDS = {
     "contact-types": CONTACT_TYPE,
     "work-types": WORK_TYPE,
     "work-statuses": WORK_STATUS,
+    "opportunity-stages": OPPORTUNITY_STAGE,
 }
 SETTINGS_ACTIONS = ("rename", "archive", "delete", "up", "down")
 PORTFOLIO_ACTIONS = ("staff", "unstaff", "add_client", "remove_client")
@@ -268,7 +275,7 @@ WEB: dict[str, Web] = {
     "contacts:detail": Web(ids={"pk": CONTACT}),
     "contacts:coverage_fix": Web(methods=(POST,), body_ids=True),
     "contacts:edit": Web(
-        methods=BOTH, ids={"pk": CONTACT}, slugs={"section": tuple(contact_views.SECTION_FORMS)}
+        methods=BOTH, ids={"pk": CONTACT}, slugs={"section": contact_views.EDIT_SECTIONS}
     ),
     "contacts:change": Web(
         methods=(POST,),
@@ -374,6 +381,81 @@ WEB: dict[str, Web] = {
     ),
     "work_note_add": Web(methods=(POST,), ids={"item_id": WORK_ITEM}, htmx_post=True),
     "my_tasks": Web(),
+    # The sales pages: opportunities, projects, invoices (sales/views*.py), and a contact's
+    # « Ventes » tab.
+    "opportunity_list": Web(
+        query={"assignee": COLLEAGUE, "stage": OPPORTUNITY_STAGE, "client": CONTACT},
+        queries=(
+            {},
+            {"assignee": "me"},
+            {"outcome": "open"},
+            {"outcome": "won"},
+            {"q": "audit"},
+        ),
+        htmx=("sales-results", "more-rows"),
+        pages=True,
+    ),
+    "opportunity_new": Web(
+        methods=BOTH, query={"client": CONTACT}, queries=({}, {"q": "ondine"}), body_ids=True
+    ),
+    "opportunity_detail": Web(ids={"opportunity_id": OPPORTUNITY}),
+    "opportunity_edit": Web(methods=BOTH, ids={"opportunity_id": OPPORTUNITY}, body_ids=True),
+    "opportunity_delete": Web(methods=BOTH, ids={"opportunity_id": OPPORTUNITY}),
+    "project_list": Web(
+        query={"manager": COLLEAGUE, "client": CONTACT},
+        queries=({}, {"manager": "me"}, {"q": "projet"}),
+        htmx=("sales-results", "more-rows"),
+        pages=True,
+    ),
+    "project_new": Web(
+        methods=BOTH, query={"client": CONTACT}, queries=({}, {"q": "ondine"}), body_ids=True
+    ),
+    "project_detail": Web(ids={"project_id": PROJECT}),
+    "project_edit": Web(methods=BOTH, ids={"project_id": PROJECT}, body_ids=True),
+    "project_delete": Web(methods=BOTH, ids={"project_id": PROJECT}),
+    # The sales statistics: counts and sums of the records the role sees, per person.
+    "sales_statistics": Web(
+        queries=({}, {"from": "2000-01-01", "to": "2099-12-31"}, {"from": "x"}),
+    ),
+    "invoice_list": Web(
+        query={"client": CONTACT},
+        queries=({}, {"status": "draft"}, {"status": "overdue"}, {"q": "F-"}),
+        htmx=("sales-results", "more-rows"),
+        pages=True,
+    ),
+    "invoice_new": Web(
+        methods=BOTH, query={"client": CONTACT}, queries=({}, {"q": "ondine"}), body_ids=True
+    ),
+    "invoice_detail": Web(ids={"invoice_id": INVOICE}),
+    "invoice_edit": Web(methods=BOTH, ids={"invoice_id": INVOICE}, body_ids=True),
+    "invoice_delete": Web(methods=BOTH, ids={"invoice_id": INVOICE}),
+    "contact_sales": Web(ids={"contact_id": CONTACT}),
+    # The shared inbox: the inbox, its segments, a ticket and its actions (inbox/views*.py).
+    "ticket_list": Web(
+        query={"assignee": COLLEAGUE, "client": CONTACT},
+        queries=(
+            {},
+            {"status": "all"},
+            {"status": "closed"},
+            {"assignee": "me"},
+            {"assignee": "none"},
+            {"status": "all", "q": "demande"},
+        ),
+        htmx=("inbox-results", "more-rows"),
+        pages=True,
+    ),
+    "ticket_segment_save": Web(methods=(POST,), body_ids=True),
+    "ticket_segment_delete": Web(methods=BOTH, ids={"segment_id": SEGMENT}),
+    "ticket_new": Web(methods=BOTH, query={"client": CONTACT}, body_ids=True),
+    "ticket_upload": Web(methods=BOTH),
+    "inbox_statistics": Web(queries=({}, {"from": "2000-01-01", "to": "2099-12-31"})),
+    "ticket_detail": Web(ids={"ticket_id": TICKET}, queries=({}, {"client_q": "o"})),
+    "ticket_reply": Web(methods=(POST,), ids={"ticket_id": TICKET}),
+    "ticket_note": Web(methods=(POST,), ids={"ticket_id": TICKET}),
+    "ticket_assign": Web(methods=(POST,), ids={"ticket_id": TICKET}, body_ids=True),
+    "ticket_close": Web(methods=(POST,), ids={"ticket_id": TICKET}),
+    "ticket_reopen": Web(methods=(POST,), ids={"ticket_id": TICKET}),
+    "ticket_link_client": Web(methods=(POST,), ids={"ticket_id": TICKET}, body_ids=True),
     # The work view: the board, the list, moving a card, segments (work/views.py).
     "work_board": Web(
         query={
@@ -405,6 +487,17 @@ WEB: dict[str, Web] = {
     "work_move": Web(methods=(POST,), ids={"item_id": WORK_ITEM}, body_ids=True),
     "work_segment_save": Web(methods=(POST,), body_ids=True),
     "work_segment_delete": Web(methods=BOTH, ids={"segment_id": SEGMENT}),
+    # Custom fields (settings, admins) and the segments of the contacts, opportunities and
+    # invoices lists (customfields/, docs/custom-fields.md).
+    "custom_field_list": Web(),
+    "custom_field_new": Web(methods=BOTH, queries=({}, {"area": "invoice"})),
+    "custom_field_edit": Web(methods=BOTH, ids={"field_id": CUSTOM_FIELD}),
+    "custom_field_move": Web(methods=(POST,), ids={"field_id": CUSTOM_FIELD}),
+    "custom_field_delete": Web(methods=BOTH, ids={"field_id": CUSTOM_FIELD}),
+    "segment_save": Web(
+        methods=(POST,), slugs={"area": ("contacts", "opportunities", "invoices")}, body_ids=True
+    ),
+    "segment_delete": Web(methods=BOTH, ids={"segment_id": SEGMENT}),
     # The old /clients/ addresses: permanent redirects that read nothing (web/views.py).
     "moved:client_list": Web(
         queries=(
@@ -470,6 +563,10 @@ FORM_IDS: dict[str, str] = {
     "status": WORK_STATUS,
     "work_type": WORK_TYPE,
     "client_group": CONTACT,
+    # The sales forms (sales/forms.py).
+    "second_assignee": COLLEAGUE,
+    "collaborators": COLLEAGUE,
+    "stage": OPPORTUNITY_STAGE,
 }
 FORM_TEXT: dict[str, str] = {
     "slot": "1",
@@ -492,6 +589,10 @@ FORM_TEXT: dict[str, str] = {
     "kind": "organization",
     "label": "Bureau",
     "primary_state": "planned",
+    "outcome": "open",
+    "currency": "EUR",
+    "value": "1250,50",
+    "amount": "1250,50",
     "profile": "staff",
     "scope": "full",
     "language": "en",
@@ -500,6 +601,9 @@ FORM_TEXT: dict[str, str] = {
     "title_1": "Associé",
     "title": "Exemple",
     "done": "1",
+    # A ticket written by a colleague (inbox/forms.py).
+    "subject": "Exemple",
+    "requester_email": "exemple@example.test",
 }
 
 # ---------------------------------------------------------------------------------------
@@ -715,6 +819,64 @@ API: dict[str, Op] = {
     "work_api_list_segments": Op(),
     "work_api_save_segment": Op(),
     "work_api_delete_segment": Op(path={"segment_id": SEGMENT}),
+    "customfields_api_list_custom_fields": Op(
+        queries=({}, {"archived": "true"}, {"area": "invoice"})
+    ),
+    "customfields_api_create_custom_field": Op(),
+    "customfields_api_get_custom_field": Op(path={"field_id": CUSTOM_FIELD}),
+    "customfields_api_update_custom_field": Op(path={"field_id": CUSTOM_FIELD}),
+    "customfields_api_delete_custom_field": Op(path={"field_id": CUSTOM_FIELD}),
+    # The sales records (sales/api.py).
+    "sales_api_list_opportunities": Op(
+        query={"assignee": COLLEAGUE, "stage": OPPORTUNITY_STAGE, "client": CONTACT},
+        queries=(
+            {},
+            {"assignee": "me"},
+            {"outcome": "open"},
+            {"outcome": "won"},
+            {"q": "affaire"},
+        ),
+    ),
+    "sales_api_create_opportunity": Op(),
+    "sales_api_get_opportunity": Op(path={"opportunity_id": OPPORTUNITY}),
+    "sales_api_update_opportunity": Op(path={"opportunity_id": OPPORTUNITY}),
+    "sales_api_delete_opportunity": Op(path={"opportunity_id": OPPORTUNITY}),
+    "sales_api_list_projects": Op(
+        query={"manager": COLLEAGUE, "client": CONTACT},
+        queries=({}, {"manager": "me"}, {"q": "projet"}),
+    ),
+    "sales_api_create_project": Op(),
+    "sales_api_get_project": Op(path={"project_id": PROJECT}),
+    "sales_api_update_project": Op(path={"project_id": PROJECT}),
+    "sales_api_delete_project": Op(path={"project_id": PROJECT}),
+    "sales_api_list_invoices": Op(
+        query={"client": CONTACT},
+        queries=({}, {"status": "overdue"}, {"status": "draft"}, {"q": "F-"}),
+    ),
+    "sales_api_create_invoice": Op(),
+    "sales_api_get_invoice": Op(path={"invoice_id": INVOICE}),
+    "sales_api_update_invoice": Op(path={"invoice_id": INVOICE}),
+    "sales_api_delete_invoice": Op(path={"invoice_id": INVOICE}),
+    "sales_api_list_opportunity_stages": Op(),
+    # The shared inbox (inbox/api.py).
+    "inbox_api_list_tickets": Op(
+        query={"assignee": COLLEAGUE, "client": CONTACT},
+        queries=(
+            {},
+            {"status": "all"},
+            {"status": "closed"},
+            {"assignee": "me"},
+            {"assignee": "none"},
+            {"status": "all", "q": "demande"},
+        ),
+    ),
+    "inbox_api_create_ticket": Op(),
+    "inbox_api_get_ticket": Op(path={"ticket_id": TICKET}),
+    "inbox_api_update_ticket": Op(path={"ticket_id": TICKET}),
+    "inbox_api_add_reply": Op(path={"ticket_id": TICKET}),
+    "inbox_api_add_note": Op(path={"ticket_id": TICKET}),
+    "inbox_api_receive_inbound": Op(),
+    "inbox_api_inbox_statistics": Op(queries=({}, {"from": "2000-01-01", "to": "2002-12-31"})),
 }
 
 # The integer fields of JSON bodies (by property name), and the kind of record they name.
@@ -746,6 +908,10 @@ BODY_IDS: dict[str, str | None] = {
     "work_type_id": WORK_TYPE,
     "assignee_id": COLLEAGUE,
     "client_group_id": CONTACT,
+    # A sales record's links (sales/schemas.py).
+    "second_assignee_id": COLLEAGUE,
+    "stage_id": OPPORTUNITY_STAGE,
+    "collaborator_ids": COLLEAGUE,
     # Not ids: a number the operation needs.
     "number": None,
     "version": None,
@@ -941,6 +1107,8 @@ def test_the_world_gives_the_levels_its_canaries_are_tagged_for(world: cw.World)
     """The canaries are tagged from cw.LEVELS (by construction): if the world stopped giving
     those levels, the sweep would look for the wrong facts."""
     from portefeuille.access import rules
+    from portefeuille.notifications import reading
+    from portefeuille.notifications.models import Notification
 
     for role, levels in cw.LEVELS.items():
         colleague = world.a.colleagues["staff" if role == cw.STAFF else "limited"]
@@ -948,6 +1116,17 @@ def test_the_world_gives_the_levels_its_canaries_are_tagged_for(world: cw.World)
             key: int(rules.level(colleague, contact)) for key, contact in world.a.contacts.items()
         }
         assert found == levels, role
+        # Opportunities, projects, invoices and tickets: exactly those built for the role;
+        # and the notifications it may read (some about those records) are those it reads.
+        assert cw.records_through_doors(colleague) == cw.records_built_for(world.a, role), role
+        readable = reading.readable(colleague)
+        assert set(readable.values_list("pk", flat=True)) == cw.notifications_tagged_for(
+            world, colleague, role
+        ), role
+        assert readable.exclude(record_type="").exists(), role
+        # A record taken away from the role took its notifications with it.
+        taken = Notification.objects.filter(recipient=colleague).exclude(record_type="")
+        assert taken.exclude(pk__in=readable.values("pk")).exists(), role
     # Every fact of the world carries a canary some role must not read, for every role.
     for role in cw.ROLES:
         texts, _literals, ids = world.canaries.hidden_from(role)

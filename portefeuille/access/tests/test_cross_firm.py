@@ -59,6 +59,7 @@ from portefeuille.contacts.models import (
     SocialHandle,
     TimelineItem,
 )
+from portefeuille.customfields.models import CustomField, CustomValue
 from portefeuille.firms import services as firms
 from portefeuille.firms.models import (
     Colleague,
@@ -71,6 +72,7 @@ from portefeuille.firms.models import (
     WorkStatus,
     WorkType,
 )
+from portefeuille.inbox.models import InboundFailure, Ticket, TicketMessage
 from portefeuille.notifications.models import Notification, NotificationPreference
 from portefeuille.web import views as web_views
 from portefeuille.work.models import HomeVisit, Segment, Task, WorkItem, WorkNote
@@ -144,6 +146,9 @@ def _rows(firm: Firm, pk: int, tag: str) -> list[models.Model]:
         pk=pk, firm=firm, name=f"Statut {tag}", primary_state=WorkStatus.PrimaryState.PLANNED
     )
     work_item = WorkItem(pk=pk, firm=firm, client=client, title=f"Travail {tag}", status=status)
+    custom_field = CustomField(
+        pk=pk, firm=firm, area=CustomField.Area.CONTACT, label=f"Champ {tag}", kind="text"
+    )
     plan = OffboardingPlan(
         pk=pk,
         firm=firm,
@@ -151,6 +156,14 @@ def _rows(firm: Firm, pk: int, tag: str) -> list[models.Model]:
         colleague_name=f"Admin {tag}",
         action=OffboardingPlan.Action.DEACTIVATE,
         created_by=colleague,
+    )
+    ticket = Ticket(
+        pk=pk,
+        firm=firm,
+        subject=f"Ticket {tag}",
+        client=client,
+        assignee=colleague,
+        requester_email=f"demandeur-{tag}@example.test",
     )
     return [
         colleague,
@@ -207,6 +220,14 @@ def _rows(firm: Firm, pk: int, tag: str) -> list[models.Model]:
         WorkNote(pk=pk, firm=firm, work_item=work_item, author=colleague, body=f"Note {tag}"),
         Segment(pk=pk, firm=firm, owner=colleague, area=Segment.Area.WORK, name=f"Segment {tag}"),
         HomeVisit(pk=pk, firm=firm, colleague=colleague),
+        custom_field,
+        CustomValue(pk=pk, firm=firm, field=custom_field, contact=client, text=f"Valeur {tag}"),
+        # The shared inbox (docs/inbox.md).
+        ticket,
+        TicketMessage(
+            pk=pk, firm=firm, ticket=ticket, kind=TicketMessage.Kind.NOTE, body=f"Note {tag}"
+        ),
+        InboundFailure(pk=pk, firm=firm, source="upload", reason=f"Illisible {tag}", raw=b"x"),
     ]
 
 

@@ -14,15 +14,24 @@ team and grants; see worlds.py). Each is written to the database, and for every
   work door and `work_items()` with no filter, under the filters of the work view (owner,
   manager, titled and untitled role slots, member, "mes clients", portfolio, assignee:
   each keeps items seen in full only) and for each client group (its Work tab's rule),
-  and the contacts list's « Travail » counts per status;
+  and the contacts list's « Travail » counts per status; and the opportunities, projects,
+  invoices and tickets of those worlds (docs/access-rules.md, "their own people": seen in
+  full by whoever sees their client in full, and by their own people whatever their level
+  on it, then showing the client's name only; a ticket with no client by every colleague
+  with full scope): the doors (`visible_to` with `with_client_level`) and the sales lists
+  filtered by a client (a record of one's own on a client not seen in full is not listed);
 - HTTP_WORLDS more, through HTTP as each colleague: the API list and the client list page
   (every client of the world), the API detail and the client page (every client of the
   colleague's firm; the cross-firm sweep covers the other firm's ids); and work: the API
   list of work items, the board, the list (unfiltered, and by a client owner and a client
   manager), the contacts page's « Travail » counts and each client group's Work tab (both
   halves), every card and row at its client's level, a name-only one showing its title,
-  status and client's name and nothing else. A request costs some 30 to 90 ms, so these
-  worlds are fewer.
+  status and client's name and nothing else; and the lists of opportunities, projects,
+  invoices and tickets (pages and API, every page) and two telling records' pages and API
+  details per colleague (one seen, through a
+  place on it if possible, one not: the 404 of an unknown id), each showing its client by
+  a link (full) or by its name alone, with no path to the client (seen through a place on
+  the record). A request costs some 30 to 90 ms, so these worlds are fewer.
 
 The run is derandomised: `make test` draws the same worlds every time, in shards
 (parametrized cases: Hypothesis gives each its own seed, so shards draw different worlds)
@@ -42,6 +51,8 @@ from .reference import World
 from .surfaces import (
     EXTRA_RULE_SURFACES,
     HTTP_SURFACES,
+    RECORD_HTTP_SURFACES,
+    RECORD_RULE_SURFACES,
     SURFACES,
     WORK_HTTP_SURFACES,
     WORK_RULE_SURFACES,
@@ -56,10 +67,14 @@ WORK_WORLDS, WORK_SHARDS = 100, 2
 HTTP_WORLDS, HTTP_SHARDS = 40, 4
 SECTION = "differential (§6 against the reference model), rules"
 EXTRA_SECTION = "differential, annotate_level and visible() records"
-WORK_SECTION = "differential, work items, work filters, group tabs and work counts"
+WORK_SECTION = (
+    "differential, work items, work filters, group tabs and work counts, "
+    "opportunities, projects, invoices and tickets (doors, sales lists by client)"
+)
 HTTP_SECTION = (
     "differential, API list, search and detail, contacts page, search, pickers, "
-    "suggestions, contact page and its team tab, work API, board, list, counts, group tabs"
+    "suggestions, contact page and its team tab, work API, board, list, counts, group tabs, "
+    "sales and inbox lists and pages"
 )
 
 HYPOTHESIS = {
@@ -125,23 +140,27 @@ def test_level_annotations_and_client_records_follow_the_reference_level(
 @pytest.mark.usefixtures("timed")
 @pytest.mark.parametrize("work_shard", range(WORK_SHARDS))
 @settings(max_examples=WORK_WORLDS // WORK_SHARDS, **HYPOTHESIS)  # type: ignore[arg-type]
-@given(world=worlds())
-def test_work_items_show_each_colleague_the_level_of_their_client(
-    work_shard: int, world: World
-) -> None:
-    record(WORK_SECTION, world, check_world(world, [], explain=False, work=WORK_RULE_SURFACES))
+@given(world=worlds(records=True))
+def test_work_items_and_sales_records_follow_the_reference(work_shard: int, world: World) -> None:
+    record(
+        WORK_SECTION,
+        world,
+        check_world(world, [], explain=False, work=WORK_RULE_SURFACES + RECORD_RULE_SURFACES),
+    )
 
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("timed")
 @pytest.mark.parametrize("http_shard", range(HTTP_SHARDS))
 @settings(max_examples=HTTP_WORLDS // HTTP_SHARDS, **HYPOTHESIS)  # type: ignore[arg-type]
-@given(world=worlds())
+@given(world=worlds(records=True))
 def test_the_api_and_the_pages_show_each_colleague_exactly_the_reference_level(
     http_shard: int, world: World
 ) -> None:
     record(
         HTTP_SECTION,
         world,
-        check_world(world, HTTP_SURFACES, explain=False, work=WORK_HTTP_SURFACES),
+        check_world(
+            world, HTTP_SURFACES, explain=False, work=WORK_HTTP_SURFACES + RECORD_HTTP_SURFACES
+        ),
     )

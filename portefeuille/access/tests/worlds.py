@@ -7,8 +7,11 @@ up to 3 titled role slots, up to 3 portfolios with staff (colleagues and teams) 
 clients of every kind and privacy with an owner, a manager, role holders (titled slots
 only), members (colleagues and teams), a portfolio and grants (colleagues and teams);
 persons and organizations join client groups, and every client has up to 2 work items
-(any status, an assignee, some naming a client group). Links never cross firms (the
-services refuse that; the cross-firm test probes it).
+(any status, an assignee, some naming a client group). With `worlds(records=True)`, each
+firm also has up to 6 opportunities, projects, invoices and shared-inbox tickets
+(docs/access-rules.md, "their own people"), on any client (a ticket sometimes on none),
+their people drawn among the firm's colleagues of every profile, scope and state. Links
+never cross firms (the services refuse that; the cross-firm test probes it).
 Inactive colleagues keep their links: they were deactivated after being linked.
 
 `build` writes rows directly (bulk_create): the point is to set up a state, not to test the
@@ -17,6 +20,7 @@ services, which the stateful test drives.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import itertools
 import re
@@ -41,12 +45,15 @@ from portefeuille.contacts.models import Contact, GroupMembership, normalise_for
 from portefeuille.firms.models import (
     Colleague,
     Firm,
+    OpportunityStage,
     RoleSlot,
     Team,
     TeamMembership,
     WorkStatus,
 )
 from portefeuille.firms.services import seed_firm_defaults
+from portefeuille.inbox.models import Ticket
+from portefeuille.sales.models import Invoice, Opportunity, Project, ProjectCollaborator
 from portefeuille.work.models import WorkItem
 
 from . import reference as ref
@@ -61,6 +68,7 @@ MAX_PORTFOLIOS = 3
 MAX_MANUAL_OWNERS = 2
 MAX_TITLED_SLOTS = 3
 MAX_WORK_ITEMS = 2  # per client
+MAX_RECORDS = 6  # opportunities, projects, invoices and tickets, per firm
 WORK_STATUSES = 5  # the firm's default statuses (firms/services/firm.py)
 
 
@@ -119,7 +127,7 @@ def _colleague(draw: st.DrawFn, firm: int) -> ref.Colleague:
 
 
 @st.composite
-def worlds(draw: st.DrawFn) -> ref.World:
+def worlds(draw: st.DrawFn, records: bool = False) -> ref.World:
     world = ref.World(firms=[])
     for firm in (0, 1):
         titled = sorted({i + 1 for i in draw(_indices(10, MAX_TITLED_SLOTS))})
@@ -180,6 +188,10 @@ def worlds(draw: st.DrawFn) -> ref.World:
                 grant_teams=_subset(draw, teams, 1),
             )
         _draw_work(draw, world, firm, people)
+    if records:
+        # Drawn last, so the rest of a world is drawn as without them.
+        for firm in (0, 1):
+            _draw_records(draw, world, firm, world.colleagues_of(firm))
     return world
 
 
@@ -205,6 +217,51 @@ def _draw_work(draw: st.DrawFn, world: ref.World, firm: int, people: list[int]) 
             )
 
 
+_TICKET_CLIENT = st.sampled_from((True, True, False))
+_OUTSIDERS = st.sampled_from((False, True, True))
+_ASSIGNED = st.sampled_from((False, True, True))  # a ticket has an assignee, or none yet
+
+
+def _pool(draw: st.DrawFn, world: ref.World, people: list[int], client: int | None) -> list[int]:
+    """The colleagues a record's people are drawn from: all of the firm's, or (two times in
+    three) the active ones who do not see its client in full — who see the record only through
+    their place on it."""
+    if client is None or not draw(_OUTSIDERS):
+        return people
+    outsiders = [
+        u
+        for u in people
+        if world.colleagues[u].active and ref.reference_level(world, u, client) < ref.FULL
+    ]
+    return outsiders or people
+
+
+def _draw_records(draw: st.DrawFn, world: ref.World, firm: int, people: list[int]) -> None:
+    """Opportunities, projects, invoices and tickets of the firm: each on one of its clients
+    (a ticket sometimes on none: its sender matched no contact), with its people."""
+    clients = world.clients_of(firm)
+    for _i in range(draw(_count(MAX_RECORDS))):
+        kind = draw(_choice(ref.RECORD_KINDS))
+        if not clients:
+            kind = ref.TICKET
+        client = None
+        if clients and (kind != ref.TICKET or draw(_TICKET_CLIENT)):
+            client = clients[draw(_index(len(clients)))]
+        record = ref.Record(kind=kind, firm=firm, client=client)
+        pool = _pool(draw, world, people, client) if kind != ref.INVOICE else []
+        if kind == ref.OPPORTUNITY and pool:
+            # "Affectée à" is required; the second assignee is another colleague.
+            record.assignee = pool[draw(_index(len(pool)))]
+            second = _one_or_none(draw, pool)
+            record.second_assignee = second if second != record.assignee else None
+        elif kind == ref.PROJECT and pool:
+            record.manager = pool[draw(_index(len(pool)))]
+            record.collaborators = _subset(draw, pool, 2) - {record.manager}
+        elif kind == ref.TICKET and pool and draw(_ASSIGNED):
+            record.assignee = pool[draw(_index(len(pool)))]
+        world.records[len(world.records)] = record
+
+
 # ---------------------------------------------------------------------------------------
 # Writing a world to the database.
 # ---------------------------------------------------------------------------------------
@@ -224,6 +281,7 @@ class Built:
     clients: dict[int, int] = field(default_factory=dict)
     portfolios: dict[int, int] = field(default_factory=dict)
     work_items: dict[int, int] = field(default_factory=dict)
+    records: dict[int, int] = field(default_factory=dict)  # record key -> id in its table
     # Per firm (index), its work statuses' ids in board order.
     statuses: list[list[int]] = field(default_factory=list)
 
@@ -246,6 +304,13 @@ def _ids(model: type[M], keys: list[int], rows: list[M]) -> dict[int, int]:
 
 CLIENT_NAME = re.compile(r"Client (\d+) du monde (\d+)\b")
 WORK_TITLE = re.compile(r"Travail (\d+) du monde (\d+)\b")
+RECORD_TITLE = re.compile(r"(?:Affaire|Projet|Facture|Ticket) (\d+) du monde (\d+)\b")
+RECORD_WORDS = {
+    ref.OPPORTUNITY: "Affaire",
+    ref.PROJECT: "Projet",
+    ref.INVOICE: "Facture",
+    ref.TICKET: "Ticket",
+}
 
 
 def client_name(serial: int, key: int) -> str:
@@ -256,6 +321,12 @@ def client_name(serial: int, key: int) -> str:
 def work_title(serial: int, key: int) -> str:
     """A work item's title, unique and easy to find in a page (WORK_TITLE)."""
     return f"Travail {key} du monde {serial}"
+
+
+def record_title(serial: int, key: int, kind: str) -> str:
+    """A record's title (an opportunity's title, a project's name, an invoice's number, a
+    ticket's subject), unique and easy to find in a page (RECORD_TITLE)."""
+    return f"{RECORD_WORDS[kind]} {key} du monde {serial}"
 
 
 def colleague_row(world_serial: int, key: int, colleague: ref.Colleague, firm_id: int) -> Colleague:
@@ -436,6 +507,7 @@ def build(world: ref.World, *, audit_events: bool = False) -> Built:
     _insert(AccessGrant, grants)
     _insert(AuditEvent, events)
     _build_work(world, built)
+    _build_records(world, built)
     return built
 
 
@@ -482,6 +554,87 @@ def _build_work(world: ref.World, built: Built) -> None:
             )
         )
     built.work_items = _ids(WorkItem, keys, rows)
+
+
+def _build_records(world: ref.World, built: Built) -> None:
+    """The opportunities, projects, invoices and tickets, and the projects' collaborators."""
+    if not world.records:
+        return
+    # Every firm starts with its pipeline (firms/services/firm.py): its first stage.
+    stages = dict(
+        OpportunityStage.objects.filter(firm_id__in=built.firms, position=0).values_list(
+            "firm_id", "pk"
+        )
+    )
+
+    def colleague(key: int | None) -> int | None:
+        return built.colleagues[key] if key is not None else None
+
+    by_kind: dict[str, list[int]] = {kind: [] for kind in ref.RECORD_KINDS}
+    rows: dict[str, list[models.Model]] = {kind: [] for kind in ref.RECORD_KINDS}
+    for key, record in world.records.items():
+        firm_id = built.firms[record.firm]
+        client_id = built.clients[record.client] if record.client is not None else None
+        title = record_title(built.serial, key, record.kind)
+        row: models.Model
+        if record.kind == ref.TICKET:
+            row = Ticket(
+                firm_id=firm_id,
+                client_id=client_id,
+                subject=title,
+                requester_email=f"w{built.serial}-t{key}@example.test",
+                assignee_id=colleague(record.assignee),
+            )
+        elif client_id is None:
+            raise AssertionError(f"a {record.kind} has a client: {record}")
+        elif record.kind == ref.OPPORTUNITY:
+            row = Opportunity(
+                firm_id=firm_id,
+                client_id=client_id,
+                title=title,
+                value=1000,
+                stage_id=stages[firm_id],
+                assignee_id=colleague(record.assignee),
+                second_assignee_id=colleague(record.second_assignee),
+            )
+        elif record.kind == ref.PROJECT:
+            row = Project(
+                firm_id=firm_id,
+                client_id=client_id,
+                name=title,
+                manager_id=colleague(record.manager),
+            )
+        else:
+            row = Invoice(
+                firm_id=firm_id,
+                client_id=client_id,
+                number=title,
+                date=datetime.date(2025, 3, 1),
+                amount=500,
+            )
+        by_kind[record.kind].append(key)
+        rows[record.kind].append(row)
+    models_of: dict[str, type[models.Model]] = {
+        ref.OPPORTUNITY: Opportunity,
+        ref.PROJECT: Project,
+        ref.INVOICE: Invoice,
+        ref.TICKET: Ticket,
+    }
+    for kind, model in models_of.items():
+        built.records.update(_ids(model, by_kind[kind], rows[kind]))
+    _insert(
+        ProjectCollaborator,
+        [
+            ProjectCollaborator(
+                firm_id=built.firms[record.firm],
+                project_id=built.records[key],
+                colleague_id=built.colleagues[person],
+            )
+            for key, record in world.records.items()
+            if record.kind == ref.PROJECT
+            for person in sorted(record.collaborators)
+        ],
+    )
 
 
 # ---------------------------------------------------------------------------------------
