@@ -5,7 +5,7 @@ import os
 import sys
 
 # Subcommand -> the management command it runs.
-ALIASES = {"work-recurrences": "create_due_work"}
+ALIASES = {"work-recurrences": "create_due_work", "fetch-inbox": "fetch_inbox"}
 
 
 def main(argv: list[str] | None = None) -> int:

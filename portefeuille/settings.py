@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "portefeuille.work",
     "portefeuille.sales",
     "portefeuille.inbox",
+    "portefeuille.customfields",
     "portefeuille.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -246,6 +247,18 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Portefeuille <noreply
 # The public address of the site, for links in e-mails sent by task workers (no request).
 BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# The shared inbox (docs/inbox.md, docs/deployment.md): the IMAP mailbox `fetch-inbox` reads
+# into the firm INBOX_FIRM_ID, and the address replies ask clients to answer to.
+INBOX_IMAP_HOST = os.environ.get("INBOX_IMAP_HOST", "")
+INBOX_IMAP_PORT = int(os.environ["INBOX_IMAP_PORT"]) if os.environ.get("INBOX_IMAP_PORT") else None
+INBOX_IMAP_USER = os.environ.get("INBOX_IMAP_USER", "")
+INBOX_IMAP_PASSWORD = os.environ.get("INBOX_IMAP_PASSWORD", "")
+INBOX_IMAP_SECURITY = os.environ.get("INBOX_IMAP_SECURITY", "ssl")  # ssl, starttls or plain
+INBOX_IMAP_FOLDER = os.environ.get("INBOX_IMAP_FOLDER", "INBOX")
+INBOX_IMAP_TIMEOUT = float(os.environ.get("INBOX_IMAP_TIMEOUT", "30"))
+INBOX_FIRM_ID = int(os.environ["INBOX_FIRM_ID"]) if os.environ.get("INBOX_FIRM_ID") else None
+INBOX_ADDRESS = os.environ.get("INBOX_ADDRESS", "")
 
 TASKS = {
     "default": {

@@ -42,6 +42,7 @@ urlpatterns = [
     path("contacts/<int:contact_id>/sales/", sales_views.contact_sales, name="contact_sales"),
     path("contacts/", include("portefeuille.contacts.urls")),
     path("work/", include("portefeuille.work.urls")),
+    path("inbox/", include("portefeuille.inbox.urls")),
     path("segments/", include("portefeuille.customfields.urls_segments")),
     path("sales/", include("portefeuille.sales.urls")),
     path("portfolios/", include("portefeuille.access.urls")),

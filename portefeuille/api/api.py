@@ -167,6 +167,13 @@ api.add_router("/offboarding", "portefeuille.access.api_offboarding.router")
 api.add_router("/work-items", "portefeuille.work.api.work_items_router")
 api.add_router("/tasks", "portefeuille.work.api.tasks_router")  # my open tasks
 api.add_router("/segments", "portefeuille.work.api.segments_router")
+api.add_router("/custom-fields", "portefeuille.customfields.api.router")
+api.add_router("/opportunities", "portefeuille.sales.api.opportunities_router")
+api.add_router("/projects", "portefeuille.sales.api.projects_router")
+api.add_router("/invoices", "portefeuille.sales.api.invoices_router")
+api.add_router("/opportunity-stages", "portefeuille.sales.api.stages_router")
+api.add_router("/tickets", "portefeuille.inbox.api.tickets_router")
+api.add_router("/inbox", "portefeuille.inbox.api.inbox_router")  # statistics
 
 # Modules that add operations to a router above (contacts_router: details, suggestions,
 # cards, members, timeline, documents).

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import re
 from email.message import EmailMessage as ParsedEmail
 from email.utils import getaddresses, make_msgid, parseaddr
@@ -39,9 +40,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portefeuille.access.guards import lock_client
+from portefeuille.access.rules import Level
 from portefeuille.contacts.models import Contact, EmailAddress
 from portefeuille.firms.guards import (
+    UNSET,
     ExpectedVersion,
+    Unset,
     check_colleague,
     check_version,
     clean_text,
@@ -101,12 +105,24 @@ def lock_ticket(actor: Colleague, ticket: Ticket | int) -> Ticket:
 
 
 def _bump(ticket: Ticket, *fields: str) -> None:
+    """A change of the ticket itself: a new version (a copy loaded before it is stale), and
+    its last activity."""
     now = timezone.now()
     ticket.updated_at = now
     Ticket.objects.filter(pk=ticket.pk).update(
         version=F("version") + 1, updated_at=now, **{name: getattr(ticket, name) for name in fields}
     )
     ticket.version += 1
+
+
+def _touch(ticket: Ticket, *fields: str) -> None:
+    """A message on the ticket: its last activity only (and these fields). Its version
+    stays, so that a note or a reply never makes someone's change of assignee stale."""
+    now = timezone.now()
+    ticket.updated_at = now
+    Ticket.objects.filter(pk=ticket.pk).update(
+        updated_at=now, **{name: getattr(ticket, name) for name in fields}
+    )
 
 
 def _tell_assignee(actor: Colleague | None, kind: str, ticket: Ticket, **facts: Any) -> None:
@@ -147,16 +163,97 @@ def assign_ticket(
     """Gives the ticket to an active colleague of the firm (None: to no one). Assigning
     gives the assignee the ticket itself (and its client's name), nothing more of the
     client."""
+    return update_ticket(
+        actor=actor, ticket=ticket, assignee=assignee, expected_version=expected_version
+    )
+
+
+@transaction.atomic
+def update_ticket(
+    *,
+    actor: Colleague,
+    ticket: Ticket | int,
+    expected_version: ExpectedVersion = None,
+    assignee: Colleague | int | Unset | None = UNSET,
+    status: str | Unset = UNSET,
+    client: Contact | int | Unset | None = UNSET,
+) -> Ticket:
+    """Changes the ticket's assignee, status (open / closed) and client at once: every
+    change is checked before any is written, the ticket's version goes up once, and each
+    change tells whom its own service tells (the new assignee; the assignee of a ticket
+    closed). A change to what the ticket already has changes nothing.
+
+    The client must be one the actor sees in full, and moving a ticket off its client needs
+    FULL access to that client too (a client seen by name only is a 403, a hidden one 404).
+    """
     found = lock_ticket(actor, ticket)
     check_version(found, expected_version, message=str(STALE_TICKET))
-    chosen = check_colleague(actor, assignee, "assignee")
-    if (chosen.pk if chosen else None) == found.assignee_id:
+    errors: dict[str, list[ValidationError]] = {}
+
+    def run(function: Any, *args: Any) -> Any:
+        try:
+            return function(*args)
+        except ValidationError as error:
+            for field, messages in error.error_dict.items():
+                errors.setdefault(field, []).extend(messages)
+            return UNSET
+
+    chosen: Any = UNSET
+    if not isinstance(assignee, Unset):
+        chosen = run(check_colleague, actor, assignee, "assignee")
+    if not isinstance(status, Unset) and status not in Ticket.Status.values:
+        errors.setdefault("status", []).append(
+            ValidationError(_("Statut inconnu : open ou closed."), code="invalid_choice")
+        )
+        status = UNSET
+    new_client: Any = UNSET
+    if not isinstance(client, Unset):
+        new_client = run(_chosen_client, actor, client)
+    if errors:
+        raise ValidationError(errors)
+    fields: list[str] = []
+    assigned = False
+    if not isinstance(chosen, Unset) and (chosen.pk if chosen else None) != found.assignee_id:
+        found.assignee = chosen
+        fields.append("assignee")
+        assigned = chosen is not None
+    if not isinstance(new_client, Unset) and (
+        (new_client.pk if new_client else None) != found.client_id
+    ):
+        if found.client is not None:
+            # SECURITY: taking a ticket off its client needs FULL access to that client.
+            lock_client(actor, found.client)
+        found.client = new_client
+        fields.append("client")
+    closed = False
+    if not isinstance(status, Unset) and status != found.status:
+        found.status = status
+        closed = status == Ticket.Status.CLOSED
+        found.closed_at = timezone.now() if closed else None
+        fields += ["status", "closed_at"]
+    if not fields:
         return found
-    found.assignee = chosen
-    _bump(found, "assignee")
-    if chosen is not None:
+    _bump(found, *fields)
+    if assigned:
         _tell_assignee(actor, kinds.TICKET_ASSIGNED, found)
+    if closed:
+        _tell_assignee(actor, kinds.TICKET_CLOSED, found)
     return found
+
+
+def _chosen_client(actor: Colleague, client: Contact | int | None) -> Contact | None:
+    """The client a ticket is linked to: one the actor sees in full, locked (None: no
+    client). Any other id, hidden, name-only, of another firm or unknown, is the same field
+    error."""
+    if client is None:
+        return None
+    pk = client.pk if isinstance(client, Contact) else client
+    if not isinstance(pk, int) or isinstance(pk, bool):
+        raise field_error("client", _("Choisissez un client."), "invalid_choice")
+    row = Contact.objects.visible_to(actor, Level.FULL).filter(pk=pk).first()
+    if row is None:
+        raise field_error("client", _("Choisissez un client."), "invalid_choice")
+    return lock_client(actor, row)
 
 
 @transaction.atomic
@@ -172,7 +269,7 @@ def add_ticket_note(*, actor: Colleague, ticket: Ticket | int, body: str) -> Tic
         from_name=actor.full_name,
         body=text,
     )
-    _bump(found)
+    _touch(found)
     _tell_assignee(actor, kinds.TICKET_NOTE_ADDED, found, message_id=message.pk)
     return message
 
@@ -210,7 +307,7 @@ def reply_to_ticket(*, actor: Colleague, ticket: Ticket | int, body: str) -> Tic
     if found.first_response_at is None:
         found.first_response_at = now
         fields.append("first_response_at")
-    _bump(found, *fields)
+    _touch(found, *fields)
     transaction.on_commit(lambda: send_ticket_reply.enqueue(message_pk=message.pk))
     return message
 
@@ -224,29 +321,22 @@ def reply_subject(ticket: Ticket) -> str:
 def close_ticket(
     *, actor: Colleague, ticket: Ticket | int, expected_version: ExpectedVersion = None
 ) -> Ticket:
-    found = lock_ticket(actor, ticket)
-    check_version(found, expected_version, message=str(STALE_TICKET))
-    if found.status == Ticket.Status.CLOSED:
-        return found
-    found.status = Ticket.Status.CLOSED
-    found.closed_at = timezone.now()
-    _bump(found, "status", "closed_at")
-    _tell_assignee(actor, kinds.TICKET_CLOSED, found)
-    return found
+    """Closes the ticket (its assignee is told); closing a closed ticket changes nothing."""
+    return update_ticket(
+        actor=actor,
+        ticket=ticket,
+        status=Ticket.Status.CLOSED,
+        expected_version=expected_version,
+    )
 
 
 @transaction.atomic
 def reopen_ticket(
     *, actor: Colleague, ticket: Ticket | int, expected_version: ExpectedVersion = None
 ) -> Ticket:
-    found = lock_ticket(actor, ticket)
-    check_version(found, expected_version, message=str(STALE_TICKET))
-    if found.status == Ticket.Status.OPEN:
-        return found
-    found.status = Ticket.Status.OPEN
-    found.closed_at = None
-    _bump(found, "status", "closed_at")
-    return found
+    return update_ticket(
+        actor=actor, ticket=ticket, status=Ticket.Status.OPEN, expected_version=expected_version
+    )
 
 
 @transaction.atomic
@@ -259,24 +349,9 @@ def link_ticket_client(
 ) -> Ticket:
     """Links the ticket to a client the actor sees in full (or unlinks it: None). Moving a
     ticket off a client needs FULL access to that client too."""
-    found = lock_ticket(actor, ticket)
-    check_version(found, expected_version, message=str(STALE_TICKET))
-    if found.client is not None:
-        lock_client(actor, found.client)
-    chosen: Contact | None = None
-    if client is not None:
-        pk = client.pk if isinstance(client, Contact) else client
-        if not isinstance(pk, int) or isinstance(pk, bool):
-            raise field_error("client", _("Choisissez un client."), "invalid_choice")
-        row = Contact.objects.visible_to(actor).filter(pk=pk).first()
-        if row is None:
-            raise field_error("client", _("Choisissez un client."), "invalid_choice")
-        chosen = lock_client(actor, row)
-    if (chosen.pk if chosen else None) == found.client_id:
-        return found
-    found.client = chosen
-    _bump(found, "client")
-    return found
+    return update_ticket(
+        actor=actor, ticket=ticket, client=client, expected_version=expected_version
+    )
 
 
 @transaction.atomic
@@ -422,12 +497,24 @@ def _thread(firm: Firm, parsed: ParsedEmail, sender: str, subject: str) -> Ticke
 
 
 def _match_client(firm: Firm, sender: str) -> Contact | None:
+    """The contact of the firm with this address (an address belongs to one contact of the
+    firm, contacts/models.py), else None."""
     found = (
         EmailAddress.objects.filter(firm_id=firm.pk, address=sender)
         .select_related("contact")
+        .order_by("pk")
         .first()
     )
     return found.contact if found is not None else None
+
+
+def _message_id_of(parsed: ParsedEmail, raw: bytes) -> str:
+    """The e-mail's Message-ID; one without (some mailers omit it) gets one made from its
+    bytes, so that reading it twice still stores it once."""
+    found = _header(parsed, "Message-ID")[:300]
+    if found:
+        return found
+    return f"<sha256-{hashlib.sha256(raw).hexdigest()}@inbound.portefeuille.invalid>"
 
 
 @transaction.atomic
@@ -439,26 +526,28 @@ def receive_email(*, firm: Firm, raw: bytes, source: str = "api") -> TicketMessa
     parsed = parse_email(raw)
     name, sender = parseaddr(_header(parsed, "From"))
     sender = sender.strip().lower()
-    message_id = _header(parsed, "Message-ID")[:300]
-    if message_id and TicketMessage.objects.filter(firm_id=firm.pk, message_id=message_id).exists():
+    message_id = _message_id_of(parsed, raw)
+    if TicketMessage.objects.filter(firm_id=firm.pk, message_id=message_id).exists():
         return None
     subject = _header(parsed, "Subject")[:SUBJECT_MAX] or _("(sans objet)")
     body = _text_of(parsed) or _("(message sans texte)")
     ticket = _thread(firm, parsed, sender, subject)
     now = timezone.now()
     replied = ticket is not None
-    if ticket is None:
-        ticket = Ticket.objects.create(
-            firm_id=firm.pk,
-            subject=subject,
-            client=_match_client(firm, sender),
-            requester_email=sender[:254],
-            requester_name=name[:200],
-            created_at=now,
-            updated_at=now,
-        )
     try:
+        # One savepoint for the new ticket and its message: the same e-mail stored meanwhile
+        # by a concurrent read leaves neither behind.
         with transaction.atomic():
+            if ticket is None:
+                ticket = Ticket.objects.create(
+                    firm_id=firm.pk,
+                    subject=subject,
+                    client=_match_client(firm, sender),
+                    requester_email=sender[:254],
+                    requester_name=name[:200],
+                    created_at=now,
+                    updated_at=now,
+                )
             message = TicketMessage.objects.create(
                 firm_id=firm.pk,
                 ticket=ticket,
@@ -485,13 +574,13 @@ def receive_email(*, firm: Firm, raw: bytes, source: str = "api") -> TicketMessa
             record=ticket,
         )
     if replied:
-        fields = ["updated_at"]
-        # A client who answers a closed ticket opens it again.
+        # A client who answers a closed ticket opens it again (a change of the ticket).
         if ticket.status == Ticket.Status.CLOSED:
             ticket.status = Ticket.Status.OPEN
             ticket.closed_at = None
-            fields += ["status", "closed_at"]
-        _bump(ticket, *[f for f in fields if f != "updated_at"])
+            _bump(ticket, "status", "closed_at")
+        else:
+            _touch(ticket)
         ticket.assignee = (
             Colleague.objects.filter(pk=ticket.assignee_id).first() if ticket.assignee_id else None
         )

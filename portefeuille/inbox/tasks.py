@@ -27,12 +27,15 @@ def send_ticket_reply(*, message_pk: int) -> bool:
         headers["In-Reply-To"] = message.in_reply_to
         headers["References"] = message.in_reply_to
     firm = message.firm
+    # The client answers to the shared inbox's address (the mailbox fetch-inbox reads),
+    # else to the firm's general address.
+    reply_to = getattr(settings, "INBOX_ADDRESS", "") or firm.general_email
     EmailMessage(
         subject=message.subject,
         body=message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_addresses],
-        reply_to=[firm.general_email] if firm.general_email else None,
+        reply_to=[reply_to] if reply_to else None,
         headers=headers,
     ).send()
     return True

@@ -37,7 +37,9 @@ def notification_message(
 ) -> EmailMessage | None:
     """The e-mail, or None when it must not be sent any more: the recipient was deleted or
     deactivated, the client was deleted or is hidden from them now, the portfolio it names
-    was deleted, the work item (or task) it is about was deleted. The client is named at
+    was deleted, the work item (or task) it is about was deleted, the record it is about (an
+    opportunity, a project, an invoice) was deleted or is no longer theirs. It is worded as
+    the centre words it (reading.show: the record's name now, its page). The client is named at
     the recipient's level now (name only → no link to its page); several clients given at
     once are named by none, only counted."""
     recipient = (
@@ -47,10 +49,13 @@ def notification_message(
         return None
     client: Contact | None = None
     access = Level.NONE
-    if record_type and client_id is None:
-        # SECURITY: a record with no client (a ticket not matched yet): its door decides.
-        if not visible_records(record_type, recipient).filter(pk=record_id).exists():
-            return None
+    # SECURITY: a record with no client (a ticket not matched yet): its door decides.
+    if (
+        record_type
+        and client_id is None
+        and not visible_records(record_type, recipient).filter(pk=record_id).exists()
+    ):
+        return None
     if client_id is not None:
         client = Contact.objects.filter(pk=client_id, firm_id=recipient.firm_id).first()
         if client is None:
@@ -91,7 +96,10 @@ def notification_message(
     )
     facts.client_level = int(access)  # type: ignore[attr-defined]
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
-        (shown,) = show(recipient, [facts])
+        found = show(recipient, [facts])
+        if not found:
+            return None  # its record went meanwhile: show() reads nothing of it
+        shown = found[0]
         context = {
             "recipient": recipient,
             "shown": shown,

@@ -5,7 +5,12 @@ language, naming its client at the reader's level on it at that moment: hidden n
 notification is left out of every list and count; name only → the name, without a link to a
 page the reader cannot open; full → the name and a link to the client. A notification about
 a client's work names the item by its title and status now (both readable by name only), a
-task by its title only at full, and leads to the item's page at full (docs/work.md).
+task by its title only at full, and leads to the item's page at full (docs/work.md). A
+notification about a sales record (an opportunity, a project, an invoice) names the record
+as it is now — read through its door, so only while the reader sees it — and its client at
+the reader's level (by name only, without a link, for who sees the record through their own
+place on it), and leads to the record's page (docs/sales.md). A ticket's is worded the same
+way (docs/inbox.md); one with no client yet names none.
 """
 
 from __future__ import annotations
@@ -53,6 +58,44 @@ def visible_records(code: str, reader: Colleague) -> QuerySet[Any]:
     return manager.visible_to(reader)  # type: ignore[no-any-return]
 
 
+# What names a record in a sentence, by record type, and the page it leads to.
+RECORD_NAME_FIELDS: dict[str, str] = {
+    "opportunity": "title",
+    "project": "name",
+    "invoice": "number",
+    "ticket": "subject",
+}
+RECORD_PAGES: dict[str, str] = {
+    "opportunity": "opportunity_detail",
+    "project": "project_detail",
+    "invoice": "invoice_detail",
+    "ticket": "ticket_detail",
+}
+
+
+def record_names(
+    reader: Colleague, notifications: Sequence[Notification]
+) -> dict[tuple[str, int], tuple[str, int | None]]:
+    """{(record type, id): (its name now, its client's id)} of the records a batch of
+    notifications is about, those the reader sees now: one query per record type, through
+    its door (a record deleted since, or no longer the reader's, is absent)."""
+    wanted: dict[str, set[int]] = {}
+    for notification in notifications:
+        code, pk = notification.record_type, notification.record_id
+        if code in RECORD_NAME_FIELDS and isinstance(pk, int):
+            wanted.setdefault(code, set()).add(pk)
+    found: dict[tuple[str, int], tuple[str, int | None]] = {}
+    for code, pks in wanted.items():
+        # SECURITY: a second door after readable(): the record is named only if seen now.
+        for pk, name, client_id in (
+            visible_records(code, reader)
+            .filter(pk__in=pks)
+            .values_list("pk", RECORD_NAME_FIELDS[code], "client_id")
+        ):
+            found[(code, pk)] = (name, client_id)
+    return found
+
+
 def record_type_of(record: SalesRecord | Ticket) -> str:
     for code, model in RECORD_MODELS.items():
         if isinstance(record, model):
@@ -76,7 +119,7 @@ def readable(reader: Colleague) -> QuerySet[Notification]:
     # SECURITY: a record's notification follows the record, not its client: one reassigned
     # away from the reader is left out even if they still see the client by name.
     about_record = Q()
-    for code, model in RECORD_MODELS.items():
+    for code in RECORD_MODELS:
         seen = visible_records(code, reader).values("id")
         about_record |= Q(record_type=code, record_id__in=seen)
     return Notification.objects.filter(recipient_id=reader.pk, firm_id=reader.firm_id).filter(
@@ -121,6 +164,8 @@ class ShownNotification:
     client_url: str | None
     # Where the notification leads: the client in full, else a list of clients, else None.
     url: str | None
+    # What a link to `url` says when it leads to a record's page (empty: the default).
+    url_label: str = ""
 
     @property
     def pk(self) -> int:
@@ -151,6 +196,8 @@ class _Names:
     work_items: dict[int, tuple[str, int]] = field(default_factory=dict)
     statuses: dict[int, str] = field(default_factory=dict)
     tasks: dict[int, tuple[str, int]] = field(default_factory=dict)
+    # Records (record_names): (record type, id) -> (name, client id), those seen now.
+    records: dict[tuple[str, int], tuple[str, int | None]] = field(default_factory=dict)
 
 
 def _ids(rows: Iterable[Mapping[str, Any]], *keys: str) -> set[int]:
@@ -418,6 +465,108 @@ def _work_template(
     return _("Une note a été ajoutée à « %(title)s » (%(client)s)."), values
 
 
+SALES_KINDS = (
+    k.OPPORTUNITY_ASSIGNED,
+    k.OPPORTUNITY_CHANGED,
+    k.PROJECT_JOINED,
+    k.SALES_RECORD_ADDED,
+)
+
+
+def _sales_added(record_type: str, named: bool) -> str:
+    if record_type == "opportunity":
+        if named:
+            return _("L'opportunité « %(title)s » a été ajoutée à %(client)s.")
+        return _("Une opportunité, supprimée depuis, a été ajoutée à %(client)s.")
+    if record_type == "project":
+        if named:
+            return _("Le projet « %(title)s » a été ajouté à %(client)s.")
+        return _("Un projet, supprimé depuis, a été ajouté à %(client)s.")
+    if named:
+        return _("La facture %(title)s a été ajoutée à %(client)s.")
+    return _("Une facture, supprimée depuis, a été ajoutée à %(client)s.")
+
+
+def _sales_template(kind: str, record_type: str, name: str | None) -> tuple[str, dict[str, str]]:
+    """The sentence of a notification about a sales record: the record by its name now
+    (an opportunity's title, a project's name, an invoice's number); a record deleted
+    since, or no longer the reader's, is not named (docs/sales.md)."""
+    named = name is not None
+    values = {"title": name} if name is not None else {}
+    if kind == k.OPPORTUNITY_ASSIGNED:
+        if named:
+            return _("L'opportunité « %(title)s » (%(client)s) vous a été affectée."), values
+        return _("Une opportunité de %(client)s, supprimée depuis, vous a été affectée."), {}
+    if kind == k.OPPORTUNITY_CHANGED:
+        if named:
+            return _("L'opportunité « %(title)s » (%(client)s) a été modifiée."), values
+        return _("Une opportunité de %(client)s, supprimée depuis, a été modifiée."), {}
+    if kind == k.PROJECT_JOINED:
+        if named:
+            return _("Vous avez été ajouté au projet « %(title)s » (%(client)s)."), values
+        return _("Vous avez été ajouté à un projet de %(client)s, supprimé depuis."), {}
+    return _sales_added(record_type, named), values
+
+
+def _record_label(record_type: str) -> str:
+    if record_type == "opportunity":
+        return _("Ouvrir l'opportunité")
+    if record_type == "project":
+        return _("Ouvrir le projet")
+    if record_type == "ticket":
+        return _("Ouvrir le ticket")
+    return _("Ouvrir la facture")
+
+
+TICKET_KINDS = (
+    k.TICKET_ASSIGNED,
+    k.TICKET_NOTE_ADDED,
+    k.TICKET_CLIENT_REPLIED,
+    k.TICKET_CLOSED,
+    k.TICKET_RECEIVED,
+)
+
+
+def _ticket_template(
+    kind: str, subject: str | None, with_client: bool
+) -> tuple[str, dict[str, str]]:
+    """The sentence of a notification about a ticket of the shared inbox (docs/inbox.md):
+    the ticket by its subject now; its client named (`with_client`) only when it is still
+    the ticket's; a ticket deleted since is not named."""
+    if subject is None:
+        if kind == k.TICKET_ASSIGNED:
+            return _("Un ticket de %(client)s, supprimé depuis, vous a été affecté."), {}
+        if kind == k.TICKET_NOTE_ADDED:
+            return _(
+                "Une note interne a été ajoutée à un ticket de %(client)s, supprimé depuis."
+            ), {}
+        if kind == k.TICKET_CLIENT_REPLIED:
+            return _("Le demandeur a répondu à un ticket de %(client)s, supprimé depuis."), {}
+        if kind == k.TICKET_CLOSED:
+            return _("Un ticket de %(client)s, supprimé depuis, a été fermé."), {}
+        return _("%(client)s a écrit à la boîte partagée (ticket supprimé depuis)."), {}
+    values = {"title": subject}
+    if not with_client:
+        if kind == k.TICKET_ASSIGNED:
+            return _("Le ticket « %(title)s » vous a été affecté."), values
+        if kind == k.TICKET_NOTE_ADDED:
+            return _("Une note interne a été ajoutée au ticket « %(title)s »."), values
+        if kind == k.TICKET_CLIENT_REPLIED:
+            return _("Le demandeur a répondu au ticket « %(title)s »."), values
+        if kind == k.TICKET_CLOSED:
+            return _("Le ticket « %(title)s » a été fermé."), values
+        return _("Un nouveau ticket est arrivé dans la boîte partagée : « %(title)s »."), values
+    if kind == k.TICKET_ASSIGNED:
+        return _("Le ticket « %(title)s » (%(client)s) vous a été affecté."), values
+    if kind == k.TICKET_NOTE_ADDED:
+        return _("Une note interne a été ajoutée au ticket « %(title)s » (%(client)s)."), values
+    if kind == k.TICKET_CLIENT_REPLIED:
+        return _("Le demandeur a répondu au ticket « %(title)s » (%(client)s)."), values
+    if kind == k.TICKET_CLOSED:
+        return _("Le ticket « %(title)s » (%(client)s) a été fermé."), values
+    return _("%(client)s a écrit à la boîte partagée : « %(title)s »."), values
+
+
 def _link(kind: str, params: Mapping[str, Any]) -> str | None:
     """Where a notification about no single client leads: the clients it is about (the
     list shows each at the reader's level)."""
@@ -450,6 +599,7 @@ def show(reader: Colleague, notifications: Iterable[Notification]) -> list[Shown
     left out (a second door: the caller's queryset already leaves it out)."""
     batch = list(notifications)
     names = _names(reader.firm_id, [n.params or {} for n in batch])
+    names.records = record_names(reader, batch)
     shown: list[ShownNotification] = []
     for notification in batch:
         client = notification.client if notification.client_id is not None else None
@@ -465,7 +615,45 @@ def show(reader: Colleague, notifications: Iterable[Notification]) -> list[Shown
             else None
         )
         url = client_url if client is not None else _link(notification.kind, params)
-        if notification.kind in WORK_KINDS and client is not None:
+        url_label = ""
+        if notification.kind in TICKET_KINDS:
+            # A ticket may have no client (not matched yet), or have changed client since.
+            code, record_id = notification.record_type, notification.record_id or 0
+            ticket = names.records.get((code, record_id)) if code == "ticket" else None
+            if ticket is None and (client is None or level != Level.FULL):
+                # SECURITY: a second door, as readable(): a ticket the reader does not see
+                # now is not read (its client's level may be with_level's default only).
+                continue
+            if ticket is not None and client is not None and ticket[1] != client.pk:
+                # SECURITY: linked to another client since: the one it had is not named (the
+                # reader may not see it); the current one is on the ticket's page.
+                client, client_url, level = None, None, Level.NONE
+            template, values = _ticket_template(
+                notification.kind, ticket[0] if ticket is not None else None, client is not None
+            )
+            url = client_url
+            if ticket is not None:
+                url = reverse("ticket_detail", args=[record_id])
+                url_label = _record_label("ticket")
+        elif notification.kind in SALES_KINDS and client is not None:
+            code, record_id = notification.record_type, notification.record_id or 0
+            record = names.records.get((code, record_id))
+            if record is not None and record[1] != client.pk:
+                record = None  # not its client's: the notification names no record
+            if record is None and level != Level.FULL:
+                # SECURITY: a second door, as readable(): a record the reader does not see
+                # now is not read, and its client's level here may be with_level's default
+                # only — say nothing of it.
+                continue
+            template, values = _sales_template(
+                notification.kind, code, record[0] if record is not None else None
+            )
+            # The record's page, for whoever sees the record (whatever their level on the
+            # client); gone or no longer theirs: the client's page at full, else nothing.
+            if record is not None and code in RECORD_PAGES:
+                url = reverse(RECORD_PAGES[code], args=[record_id])
+                url_label = _record_label(code)
+        elif notification.kind in WORK_KINDS and client is not None:
             template, values = _work_template(notification.kind, params, names, client.pk, level)
             item = work_item_of(params, names, client.pk)
             # A work item has a page for who sees its client in full only.
@@ -500,6 +688,7 @@ def show(reader: Colleague, notifications: Iterable[Notification]) -> list[Shown
                 else ("full" if level == Level.FULL else "name"),
                 client_url=client_url,
                 url=url,
+                url_label=url_label,
             )
         )
     return shown

@@ -34,7 +34,10 @@ class NotificationOut(Schema):
         description="Null when the notification is not about one client (a portfolio, a "
         "transfer of several clients)."
     )
-    url: str | None = Field(description="The page it leads to (a client, or a list of clients).")
+    url: str | None = Field(
+        description="The page it leads to (a client, a record such as an opportunity, or a "
+        "list of clients)."
+    )
 
 
 class MarkedRead(Schema):

@@ -25,7 +25,9 @@ Decisions where the spec is silent:
   Ticking a task or adding a note leaves the item's version as it is (work/services.py),
   so it never makes a drag of the card stale.
 - /tasks lists the caller's tasks not done, on clients they see in full, by due date (none
-  last); /segments the caller's own, for the work view (`area: "work"`).
+  last); /segments the caller's own and those shared with the firm, of one list (`area`:
+  the work view by default; contacts, opportunities, invoices, tickets), each list's
+  filters checked as that list reads them.
 """
 
 from __future__ import annotations
@@ -34,12 +36,12 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from typing import Any, Literal, cast
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -55,14 +57,18 @@ from portefeuille.api.lookup import MAX_ID, Id, get_or_404
 from portefeuille.api.pagination import Page, PageQuery, paginate
 from portefeuille.contacts.api_clients import pick
 from portefeuille.contacts.timeline import render_markdown
+from portefeuille.customfields.segments import AREAS
 from portefeuille.firms.guards import UNSET
 from portefeuille.firms.models import Colleague, RoleSlot, WorkStatus
+from portefeuille.inbox.queries import QUERY_NAMES as TICKET_NAMES
+from portefeuille.inbox.queries import parse_filters as ticket_filters
 
 from . import personal, services
 from .models import Segment, Task, WorkItem, WorkNote
 from .queries import QUERY_NAMES, WorkFilters, parse_filters, work_items
 from .schemas import (
     MyTaskOut,
+    SegmentArea,
     SegmentIn,
     SegmentOut,
     TaskCreate,
@@ -679,63 +685,101 @@ def list_my_tasks(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any
 # ---------------------------------------------------------------------------------------
 
 
-def _segment(segment: Segment) -> dict[str, Any]:
+def _segment(segment: Segment, actor: Colleague) -> dict[str, Any]:
+    pairs = parse_qsl(segment.query)
+    if segment.area == Segment.Area.WORK:
+        # The query a page saved may also name its view (`view=list`): not a filter.
+        pairs = [(k, v) for k, v in pairs if k in FILTER_NAMES]
     return {
         "id": segment.pk,
         "name": segment.name,
         "area": segment.area,
-        # The query a page saved may also name its view (`view=list`): not a filter.
-        "filters": {k: v for k, v in parse_qsl(segment.query) if k in FILTER_NAMES},
+        "filters": dict(pairs),
         "query": segment.query,
+        "shared": segment.shared,
+        "mine": segment.owner_id == actor.pk,
     }
+
+
+class SegmentListQuery(Schema):
+    area: SegmentArea = Field("work", description="The list whose segments are listed.")
 
 
 @segments_router.get("", response=Page[SegmentOut], summary="List my segments")
-def list_segments(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
+def list_segments(
+    request: HttpRequest, page: Query[PageQuery], which: Query[SegmentListQuery]
+) -> dict[str, Any]:
+    """Your segments of one list (`area`, the work view by default), and those your
+    colleagues shared with the firm (`mine` false). A segment is a saved filter, never an
+    access right: the list it opens is read at your level."""
     actor = api_colleague(request)
-    segments = Segment.objects.filter(
-        firm_id=actor.firm_id, owner_id=actor.pk, area=Segment.Area.WORK
+    segments = Segment.objects.filter(firm_id=actor.firm_id, area=which.area).filter(
+        Q(owner_id=actor.pk) | Q(shared=True)
     )
     result = paginate(segments, page, order=("name", "id"))
-    result["items"] = [_segment(segment) for segment in result["items"]]
+    result["items"] = [_segment(segment, actor) for segment in result["items"]]
     return result
 
 
-def _segment_filters(actor: Colleague, sent: Mapping[str, str]) -> dict[str, str]:
-    """The filters of a segment, checked as the list checks them, in its canonical form."""
-    errors: dict[str, list[ValidationError]] = {
+def _unknown(names: Iterable[str]) -> dict[str, list[ValidationError]]:
+    return {
         f"filters.{name}": [ValidationError(_("Ce champ n'existe pas."), code="unknown")]
-        for name in sorted(set(sent) - FILTER_NAMES)
+        for name in sorted(names)
     }
+
+
+def _segment_filters(actor: Colleague, area: str, sent: Mapping[str, str]) -> dict[str, str]:
+    """The filters of a segment, checked as the list checks them, in its canonical form."""
+    if area == Segment.Area.TICKETS:
+        errors = _unknown(set(sent) - TICKET_NAMES)
+        try:
+            query = ticket_filters(sent).as_query()
+        except ValidationError as error:
+            errors.update({f"filters.{key}": found for key, found in error.error_dict.items()})
+        if errors:
+            raise ValidationError(errors)
+        return query
+    if area != Segment.Area.WORK:
+        spec = AREAS.get(area)
+        if spec is None:
+            raise ValidationError({"area": [ValidationError(_("Liste inconnue."))]})
+        read = spec.canonical(actor, QueryDict(urlencode(sorted(sent.items()))))
+        # Whatever the list did not keep is unknown or malformed there.
+        errors = _unknown(name for name in sent if sent[name] != "" and name not in read)
+        if errors:
+            raise ValidationError(errors)
+        return read
+    errors = _unknown(set(sent) - FILTER_NAMES)
     try:
-        query = read_filters(actor, {k: v for k, v in sent.items() if k in FILTER_NAMES})
+        work_query = read_filters(actor, {k: v for k, v in sent.items() if k in FILTER_NAMES})
     except ValidationError as error:
         errors.update({f"filters.{key}": found for key, found in error.error_dict.items()})
     if errors:
         raise ValidationError(errors)
-    return query.as_query()
+    return work_query.as_query()
 
 
 @segments_router.post(
     "",
     response={201: SegmentOut, 200: SegmentOut},
-    summary="Save the filters of the work view as a segment",
+    summary="Save the filters of a list as a segment",
 )
 def save_segment(request: HttpRequest, payload: SegmentIn) -> Status[dict[str, Any]]:
-    """201 for a new segment; 200 when one of yours had this name (its filters are
-    replaced)."""
+    """201 for a new segment; 200 when one of yours of that list had this name (its
+    filters and sharing are replaced). `shared`: listed for every colleague of the firm,
+    each counting it at their own level."""
     actor = api_colleague(request)
-    query = _segment_filters(actor, payload.filters)
+    query = _segment_filters(actor, payload.area, payload.filters)
     existed = Segment.objects.filter(
         owner_id=actor.pk, area=payload.area, name__iexact=" ".join(payload.name.split())
     ).exists()
     try:
         segment = services.save_segment(
-            actor=actor, name=payload.name, query=query, area=payload.area
+            actor=actor, name=payload.name, query=query, area=payload.area, shared=payload.shared
         )
     except ValidationError as error:
         raise renamed(error, {"query": "filters"}) from None
-    return Status(200 if existed else 201, _segment(segment))
+    return Status(200 if existed else 201, _segment(segment, actor))
 
 
 @segments_router.delete("/{segment_id}", response={204: None}, summary="Delete one of my segments")

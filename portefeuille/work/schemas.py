@@ -196,22 +196,37 @@ class WorkNoteIn(InputSchema):
 # ---------------------------------------------------------------------------------------
 
 
+# The lists a segment may filter (work.models.Segment.Area).
+SegmentArea = Literal["work", "contacts", "opportunities", "invoices", "tickets"]
+
+
 class SegmentOut(Schema):
-    """A saved filter of yours."""
+    """A saved filter: yours, or shared with the firm by a colleague (`mine` false)."""
 
     id: int
     name: str
-    area: Literal["work"]
+    area: SegmentArea = Field(
+        description="The list it filters: work (GET /work-items), contacts, opportunities, "
+        "invoices, tickets (GET /tickets)."
+    )
     filters: dict[str, str] = Field(
-        description="The filters, as the query parameters of GET /work-items."
+        description="The filters, as the query parameters of the list's page (for work and "
+        "tickets, those of GET /work-items and GET /tickets)."
     )
     query: str = Field(description="The same filters as a query string.")
+    shared: bool = Field(False, description="Listed for every colleague of the firm.")
+    mine: bool = Field(True, description="Yours (only its owner may change or delete it).")
 
 
 class SegmentIn(InputSchema):
     name: str = Field(description="Saving again under a name you use replaces its filters.")
-    area: Literal["work"] = "work"
+    area: SegmentArea = "work"
     filters: dict[str, str] = Field(
         default_factory=dict,
-        description="Query parameters of GET /work-items (assignee, client_owner, type, ...).",
+        description="Query parameters of the list: GET /work-items (assignee, client_owner, "
+        "type, ...), GET /tickets (status, assignee, client, q), or the contacts, "
+        "opportunities and invoices pages.",
+    )
+    shared: bool = Field(
+        False, description="Shared with the firm: listed for every colleague, counted for each."
     )

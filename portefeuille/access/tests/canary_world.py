@@ -1302,9 +1302,7 @@ def notifications_tagged_for(world: World, colleague: Colleague, role: str) -> s
     notifications/reading.py: about a record, they follow the record)."""
     ids = world.canaries.ids
     return {
-        pk
-        for pk in _values(Notification, "pk", recipient=colleague)
-        if role not in ids.get(pk, ())
+        pk for pk in _values(Notification, "pk", recipient=colleague) if role not in ids.get(pk, ())
     }
 
 

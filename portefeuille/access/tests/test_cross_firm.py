@@ -20,12 +20,14 @@ the figures.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -65,6 +67,7 @@ from portefeuille.firms.models import (
     Colleague,
     ContactType,
     Firm,
+    OpportunityStage,
     PersonalAccessToken,
     RoleSlot,
     Team,
@@ -74,6 +77,7 @@ from portefeuille.firms.models import (
 )
 from portefeuille.inbox.models import InboundFailure, Ticket, TicketMessage
 from portefeuille.notifications.models import Notification, NotificationPreference
+from portefeuille.sales.models import Invoice, Opportunity, Project, ProjectCollaborator
 from portefeuille.web import views as web_views
 from portefeuille.work.models import HomeVisit, Segment, Task, WorkItem, WorkNote
 
@@ -157,6 +161,8 @@ def _rows(firm: Firm, pk: int, tag: str) -> list[models.Model]:
         action=OffboardingPlan.Action.DEACTIVATE,
         created_by=colleague,
     )
+    stage = OpportunityStage(pk=pk, firm=firm, name=f"Étape {tag}")
+    project = Project(pk=pk, firm=firm, client=client, name=f"Projet {tag}", manager=colleague)
     ticket = Ticket(
         pk=pk,
         firm=firm,
@@ -222,6 +228,21 @@ def _rows(firm: Firm, pk: int, tag: str) -> list[models.Model]:
         HomeVisit(pk=pk, firm=firm, colleague=colleague),
         custom_field,
         CustomValue(pk=pk, firm=firm, field=custom_field, contact=client, text=f"Valeur {tag}"),
+        # The sales records (docs/sales.md).
+        stage,
+        Opportunity(
+            pk=pk, firm=firm, client=client, title=f"Affaire {tag}", stage=stage, assignee=colleague
+        ),
+        project,
+        ProjectCollaborator(pk=pk, firm=firm, project=project, colleague=colleague),
+        Invoice(
+            pk=pk,
+            firm=firm,
+            client=client,
+            number=f"F-{tag}",
+            date=datetime.date(2026, 1, 1),
+            amount=Decimal("10.00"),
+        ),
         # The shared inbox (docs/inbox.md).
         ticket,
         TicketMessage(
