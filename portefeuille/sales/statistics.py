@@ -133,4 +133,4 @@ def invoices_table(
         .annotate(n=Count("id"), total=Sum("amount"))
     )
     people = _people(viewer.firm_id, {row[0] for row in grouped})
-    return _table(grouped, list(Invoice.Status.choices), people)
+    return _table(grouped, [(code, str(label)) for code, label in Invoice.Status.choices], people)
