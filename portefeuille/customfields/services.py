@@ -35,6 +35,7 @@ from portefeuille.contacts.models import Contact, normalise_for_search
 from portefeuille.firms.guards import (
     UNSET,
     ExpectedVersion,
+    FieldErrors,
     StaleVersionError,
     Unset,
     check_version,
@@ -170,28 +171,6 @@ def _save_unique(field: CustomField, **kwargs: Any) -> None:
         ) from None
 
 
-class _Errors:
-    """Field errors gathered so a form shows them all at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[ValidationError]] = {}
-
-    def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except ValidationError as error:
-            self.add(error)
-            return None
-
-    def add(self, error: ValidationError) -> None:
-        for name, found in error.error_dict.items():
-            self.errors.setdefault(name, []).extend(found)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors)
-
-
 @transaction.atomic
 def define_custom_field(
     *,
@@ -205,7 +184,7 @@ def define_custom_field(
     """A new field at the end of its area's fields. Its type never changes afterwards (the
     values already written are of that type)."""
     require_admin(actor)
-    errors = _Errors()
+    errors = FieldErrors()
     if area not in Area.values:
         errors.add(field_error("area", _("Choisissez les fiches du champ."), "invalid_choice"))
     if kind not in Kind.values:
@@ -305,7 +284,7 @@ def update_custom_field(
     found = lock_field(actor, field)
     check_version(found, expected_version, message=str(STALE_FIELD))
     before = _field_history(found)
-    errors = _Errors()
+    errors = FieldErrors()
     if not isinstance(kind, Unset) and kind != found.kind:
         errors.add(
             field_error(
@@ -546,7 +525,7 @@ def clean_custom_values(
     archived one, is refused like an unknown id. Writes nothing."""
     require_active(actor)
     wanted: dict[int, Any] = {}
-    errors = _Errors()
+    errors = FieldErrors()
     for raw_key, raw_value in values.items():
         key = _field_key(raw_key)
         if key is None or not 0 < key < 2**63:
@@ -715,7 +694,7 @@ def write_with_custom_values(
     gathered into one ValidationError (a stale copy is refused alone). `record` is the
     record being changed (None for a new one), so that a value kept as it is stays valid."""
     written: R | None = None
-    problems = _Errors()
+    problems = FieldErrors()
     try:
         with transaction.atomic():
             written = write()

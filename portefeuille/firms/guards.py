@@ -5,8 +5,8 @@ copy of each, used by every app's services (docs/architecture.md)."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection
-from typing import Protocol
+from collections.abc import Callable, Collection
+from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -132,3 +132,30 @@ def check_colleague(
             "inactive",
         )
     return found
+
+
+class FieldErrors:
+    """Field errors gathered so a form shows them all at once: `run` a check (its value, or
+    None when it refused), `take` one ((True, value) or (False, None)), `add` a refusal,
+    then `raise_if_any`."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[ValidationError]] = {}
+
+    def add(self, error: ValidationError) -> None:
+        for name, found in error.error_dict.items():
+            self.errors.setdefault(name, []).extend(found)
+
+    def take(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+        try:
+            return True, function(*args, **kwargs)
+        except ValidationError as error:
+            self.add(error)
+            return False, None
+
+    def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return self.take(function, *args, **kwargs)[1]
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)

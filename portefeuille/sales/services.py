@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
@@ -34,6 +33,7 @@ from portefeuille.contacts.models import Contact
 from portefeuille.firms.guards import (
     UNSET,
     ExpectedVersion,
+    FieldErrors,
     Unset,
     check_colleague,
     check_version,
@@ -60,35 +60,6 @@ STALE_RECORD = gettext_lazy(
     "Cette fiche a été modifiée par quelqu'un d'autre depuis que vous l'avez chargée : "
     "rechargez la page, puis refaites votre modification."
 )
-
-
-class _Errors:
-    """Field errors gathered so a form shows them all at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[ValidationError]] = {}
-
-    def run(self, function: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except ValidationError as error:
-            for field, found in error.error_dict.items():
-                self.errors.setdefault(field, []).extend(found)
-            return None
-
-    def take(self, function: Any, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
-        """(True, value) when `function` accepts its input, else (False, None) with its
-        errors gathered."""
-        try:
-            return True, function(*args, **kwargs)
-        except ValidationError as error:
-            for field, found in error.error_dict.items():
-                self.errors.setdefault(field, []).extend(found)
-            return False, None
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors)
 
 
 # ---------------------------------------------------------------------------------------
@@ -362,7 +333,7 @@ def create_opportunity(
     """An opportunity on a client the actor sees in full. "Affectée à" is required; the
     stage is the firm's first open one by default."""
     locked = lock_client(actor, client)
-    errors = _Errors()
+    errors = FieldErrors()
     clean_title = errors.run(clean_text, title, "title", TITLE_MAX)
     amount = errors.run(clean_amount, value, "value", required=False)
     code = errors.run(clean_currency, currency)
@@ -420,7 +391,7 @@ def update_opportunity(
     check_version(found, expected_version, message=str(STALE_RECORD))
     before = _opportunity_history(found)
     old_people = {found.assignee_id, found.second_assignee_id}
-    errors = _Errors()
+    errors = FieldErrors()
     changed: list[str] = []
 
     def keep(field: str, function: Any, *args: Any, **kwargs: Any) -> None:
@@ -549,7 +520,7 @@ def create_project(
     """A project on a client the actor sees in full; its manager is the actor unless
     another is chosen."""
     locked = lock_client(actor, client)
-    errors = _Errors()
+    errors = FieldErrors()
     clean_name = errors.run(clean_text, name, "name", TITLE_MAX)
     chosen_manager = errors.run(
         _required_colleague, actor, manager if manager is not None else actor, "manager"
@@ -610,7 +581,7 @@ def update_project(
     old_people = project_collaborators(found)
     before = _project_history(found, old_people)
     old_ids = {person.pk for person in old_people} | {found.manager_id}
-    errors = _Errors()
+    errors = FieldErrors()
     changed: list[str] = []
 
     def keep(field: str, function: Any, *args: Any, **kwargs: Any) -> None:
@@ -746,7 +717,7 @@ def create_invoice(
 ) -> Invoice:
     """An invoice on a client the actor sees in full; its number is unique in the firm."""
     locked = lock_client(actor, client)
-    errors = _Errors()
+    errors = FieldErrors()
     clean_number = errors.run(clean_text, number, "number", NUMBER_MAX)
     if clean_number:
         errors.run(_check_number, actor, clean_number)
@@ -795,7 +766,7 @@ def update_invoice(
     found = lock_record(actor, Invoice, invoice)
     check_version(found, expected_version, message=str(STALE_RECORD))
     before = _invoice_history(found)
-    errors = _Errors()
+    errors = FieldErrors()
     changed: list[str] = []
 
     def keep(field: str, function: Any, *args: Any, **kwargs: Any) -> None:

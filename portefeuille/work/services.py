@@ -29,6 +29,7 @@ from portefeuille.contacts.models import Contact, GroupMembership
 from portefeuille.firms.guards import (
     UNSET,
     ExpectedVersion,
+    FieldErrors,
     Unset,
     check_colleague,
     check_version,
@@ -59,25 +60,6 @@ STALE_ITEM = gettext_lazy(
     "Cet élément de travail a été modifié par quelqu'un d'autre depuis que vous l'avez "
     "chargé : rechargez la page, puis refaites votre modification."
 )
-
-
-class _Errors:
-    """Field errors gathered so a form shows them all at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[ValidationError]] = {}
-
-    def run(self, function: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except ValidationError as error:
-            for field, found in error.error_dict.items():
-                self.errors.setdefault(field, []).extend(found)
-            return None
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors)
 
 
 # ---------------------------------------------------------------------------------------
@@ -349,7 +331,7 @@ def create_work_item(
     """A work item on a client the actor sees in full, with its checklist (`tasks`: dicts
     of title, assignee, due_date); the status is the firm's first open one by default."""
     locked = lock_client(actor, client)
-    errors = _Errors()
+    errors = FieldErrors()
     clean_title = errors.run(clean_text, title, "title", TITLE_MAX)
     chosen_status = errors.run(
         _check_status if status is not None else _pick_default, actor, status
@@ -439,7 +421,7 @@ def update_work_item(
     unknown = sorted(set(changes) - set(_EDITABLE))
     if unknown:
         raise field_error(unknown[0], _("Champ inconnu."), "unknown_field")
-    errors = _Errors()
+    errors = FieldErrors()
     values: dict[str, Any] = {}
     if "title" in changes:
         values["title"] = errors.run(clean_text, changes["title"], "title", TITLE_MAX)
@@ -582,7 +564,7 @@ def _clean_task_values(actor: Colleague, values: dict[str, Any], prefix: str) ->
     unknown = sorted(set(values) - {"title", "assignee", "due_date", "done"})
     if unknown:
         raise field_error(f"{prefix}.{unknown[0]}", _("Champ inconnu."), "unknown_field")
-    errors = _Errors()
+    errors = FieldErrors()
     cleaned: dict[str, Any] = {}
     if "title" in values or prefix != "task":
         cleaned["title"] = errors.run(clean_text, values.get("title"), f"{prefix}.title", TITLE_MAX)
