@@ -181,71 +181,75 @@ def _role_label(slot_number: int, titles: dict[int, str]) -> str:
     return _("Poste nº %(number)s (sans intitulé)") % {"number": slot_number}
 
 
-def explain(client: Contact) -> list[Access]:
-    """Every active colleague of the client's firm with at least NAME access, with every
-    reason that gives it, ordered like colleagues are (last name, first name).
+def _linked_reasons(clients: list[Contact]) -> dict[int, dict[int, list[Reason]]]:
+    """Client id -> colleague id -> the reasons of rule 3 (client team, portfolio, grant)
+    that colleague has on that client. Seven queries, whatever the number of clients."""
+    reasons: dict[int, dict[int, list[Reason]]] = {c.pk: defaultdict(list) for c in clients}
+    team_reasons: dict[int, dict[int, list[Reason]]] = defaultdict(lambda: defaultdict(list))
+    ids = [c.pk for c in clients]
+    if not clients:
+        return reasons
 
-    At most eight queries, whatever the number of colleagues, teams or links.
-    """
-    client = (
-        Contact.objects.select_related("owner", "portfolio")
-        .only("id", "firm_id", "privacy", "manager_id", "owner__colleague_id", "portfolio__name")
-        .get(pk=client.pk)
-    )
-    reasons: dict[int, list[Reason]] = defaultdict(list)
-    team_reasons: dict[int, list[Reason]] = defaultdict(list)
+    for client in clients:
+        if client.owner is not None and client.owner.colleague_id is not None:
+            reasons[client.pk][client.owner.colleague_id].append(
+                Reason("owner", _("Responsable client"))
+            )
+        if client.manager_id is not None:
+            reasons[client.pk][client.manager_id].append(Reason("manager", _("Gestionnaire")))
 
-    if client.owner is not None and client.owner.colleague_id is not None:
-        reasons[client.owner.colleague_id].append(Reason("owner", _("Responsable client")))
-    if client.manager_id is not None:
-        reasons[client.manager_id].append(Reason("manager", _("Gestionnaire")))
-
-    titles = dict(RoleSlot.objects.filter(firm_id=client.firm_id).values_list("number", "title"))
-    for slot, holder_id in (
-        RoleAssignment.objects.filter(client_id=client.pk)
-        .order_by("slot")
-        .values_list("slot", "colleague_id")
+    firm_id = clients[0].firm_id
+    titles = dict(RoleSlot.objects.filter(firm_id=firm_id).values_list("number", "title"))
+    for client_id, slot, holder_id in (
+        RoleAssignment.objects.filter(client_id__in=ids)
+        .order_by("client_id", "slot")
+        .values_list("client_id", "slot", "colleague_id")
     ):
-        reasons[holder_id].append(Reason("role", _role_label(slot, titles)))
+        reasons[client_id][holder_id].append(Reason("role", _role_label(slot, titles)))
 
-    for member_id, team_id, team_name in ClientMember.objects.filter(
-        client_id=client.pk
-    ).values_list("colleague_id", "team_id", "team__name"):
+    for client_id, member_id, team_id, team_name in ClientMember.objects.filter(
+        client_id__in=ids
+    ).values_list("client_id", "colleague_id", "team_id", "team__name"):
         if member_id is not None:
-            reasons[member_id].append(Reason("member", _("Membre de l'équipe client")))
+            reasons[client_id][member_id].append(Reason("member", _("Membre de l'équipe client")))
         else:
-            team_reasons[team_id].append(
+            team_reasons[team_id][client_id].append(
                 Reason("team", _("Équipe « %(team)s »") % {"team": team_name})
             )
 
-    if client.portfolio is not None:
-        portfolio_name = client.portfolio.name
-        for staff_id, team_id, team_name in PortfolioStaff.objects.filter(
-            portfolio_id=client.portfolio.pk
-        ).values_list("colleague_id", "team_id", "team__name"):
-            if staff_id is not None:
-                reasons[staff_id].append(
-                    Reason(
-                        "portfolio",
-                        _("Portefeuille « %(portfolio)s »") % {"portfolio": portfolio_name},
+    by_portfolio: dict[int, list[Contact]] = defaultdict(list)
+    for client in clients:
+        if client.portfolio is not None:
+            by_portfolio[client.portfolio.pk].append(client)
+    if by_portfolio:
+        for portfolio_id, staff_id, team_id, team_name in PortfolioStaff.objects.filter(
+            portfolio_id__in=list(by_portfolio)
+        ).values_list("portfolio_id", "colleague_id", "team_id", "team__name"):
+            for client in by_portfolio[portfolio_id]:
+                portfolio_name = client.portfolio.name if client.portfolio else ""
+                if staff_id is not None:
+                    reasons[client.pk][staff_id].append(
+                        Reason(
+                            "portfolio",
+                            _("Portefeuille « %(portfolio)s »") % {"portfolio": portfolio_name},
+                        )
                     )
-                )
-            else:
-                team_reasons[team_id].append(
-                    Reason(
-                        "portfolio_team",
-                        _("Portefeuille « %(portfolio)s » par l'équipe « %(team)s »")
-                        % {"portfolio": portfolio_name, "team": team_name},
+                else:
+                    team_reasons[team_id][client.pk].append(
+                        Reason(
+                            "portfolio_team",
+                            _("Portefeuille « %(portfolio)s » par l'équipe « %(team)s »")
+                            % {"portfolio": portfolio_name, "team": team_name},
+                        )
                     )
-                )
 
-    for holder_id, team_id, team_name in AccessGrant.objects.filter(
-        client_id=client.pk
-    ).values_list("colleague_id", "team_id", "team__name"):
+    for client_id, holder_id, team_id, team_name in AccessGrant.objects.filter(
+        client_id__in=ids
+    ).values_list("client_id", "colleague_id", "team_id", "team__name"):
         if holder_id is not None:
-            reasons[holder_id].append(Reason("grant", _("Accès accordé")))
+            reasons[client_id][holder_id].append(Reason("grant", _("Accès accordé")))
         else:
-            team_reasons[team_id].append(
+            team_reasons[team_id][client_id].append(
                 Reason(
                     "grant_team", _("Accès accordé à l'équipe « %(team)s »") % {"team": team_name}
                 )
@@ -255,7 +259,51 @@ def explain(client: Contact) -> list[Access]:
         for team_id, member_id in TeamMembership.objects.filter(
             team_id__in=list(team_reasons)
         ).values_list("team_id", "colleague_id"):
-            reasons[member_id].extend(team_reasons[team_id])
+            for client_id, found in team_reasons[team_id].items():
+                reasons[client_id][member_id].extend(found)
+    return reasons
+
+
+def explain(client: Contact) -> list[Access]:
+    """Every active colleague of the client's firm with at least NAME access, with every
+    reason that gives it, ordered like colleagues are (last name, first name). A limited
+    colleague also reads a person through its contact cards at the organizations they reach
+    by rule 3 (reason "card", one per such organization).
+
+    At most ten queries, whatever the number of colleagues, teams, cards or links.
+    """
+    base = Contact.objects.select_related("owner", "portfolio").only(
+        "id",
+        "firm_id",
+        "kind",
+        "display_name",
+        "privacy",
+        "manager_id",
+        "owner__colleague_id",
+        "portfolio__name",
+    )
+    client = base.get(pk=client.pk)
+    organizations: list[Contact] = []
+    if client.kind == Contact.Kind.PERSON:
+        organizations = list(
+            base.filter(
+                firm_id=client.firm_id,
+                kind=Contact.Kind.ORGANIZATION,
+                involved_cards__person_id=client.pk,
+            ).order_by("display_name", "pk")
+        )
+    linked = _linked_reasons([client, *organizations])
+    reasons = linked[client.pk]
+    card_reasons: dict[int, list[Reason]] = defaultdict(list)
+    for organization in organizations:
+        for colleague_id in linked[organization.pk]:
+            card_reasons[colleague_id].append(
+                Reason(
+                    "card",
+                    _("Fiche de contact chez « %(organization)s »")
+                    % {"organization": organization.display_name},
+                )
+            )
 
     public = Reason("public", _("Client public"))
     name_only = Reason("private_name_only", _("Client privé : nom seulement"))
@@ -263,18 +311,20 @@ def explain(client: Contact) -> list[Access]:
     result: list[Access] = []
     for colleague in Colleague.objects.filter(firm_id=client.firm_id, is_active=True):
         own = reasons.get(colleague.pk, [])
+        cards = card_reasons.get(colleague.pk, []) if colleague.is_limited else []
         found: list[Reason] = []
         if colleague.is_admin:
             found.append(admin)
         found.extend(own)
         if colleague.is_admin or own:
+            found.extend(cards)
             if client.privacy == Privacy.PUBLIC and not colleague.is_limited:
                 found.append(public)
             result.append(Access(colleague, Level.FULL, tuple(found)))
-        elif colleague.is_limited or client.privacy == Privacy.HIDDEN:
+        elif client.privacy == Privacy.HIDDEN or (colleague.is_limited and not cards):
             continue
         elif client.privacy == Privacy.PUBLIC:
-            result.append(Access(colleague, Level.FULL, (public,)))
+            result.append(Access(colleague, Level.FULL, (*cards,) if cards else (public,)))
         else:
-            result.append(Access(colleague, Level.NAME, (name_only,)))
+            result.append(Access(colleague, Level.NAME, (name_only, *cards)))
     return result

@@ -6,8 +6,9 @@ For a colleague `u` and a client `c` of the same firm:
 1. `u` inactive → none; 2. admin → full; 3. on `c`'s client team (owner through a roster
 entry linked to `u`, manager, role holder, direct member, member of a team on the client
 team), staffing `c`'s portfolio (directly or through a team), or holding a grant on `c`
-(directly or through a team) → full; 4. limited scope → none; 5. public → full,
-private → name, hidden → none.
+(directly or through a team) → full; 4. limited scope → none, except a person with a
+contact card at an organization the colleague reaches by rule 3, read by its privacy as in
+rule 5; 5. public → full, private → name, hidden → none.
 
 Query design (see `_linked_client_ids`): the personal links of rule 3 are one UNION ALL of
 small subqueries, each answered by an index keyed on the colleague (or on their teams),
@@ -100,6 +101,19 @@ def _linked_client_ids(colleague: Colleague) -> QuerySet[models.Model, int]:
     return first.union(*rest, all=True)
 
 
+def _card_person_ids(colleague: Colleague) -> QuerySet[models.Model, int]:
+    """Ids of the persons with a contact card at an organization `colleague` reaches through
+    rule 3: what a limited colleague reads of them is then decided by their privacy (rule 4
+    of docs/access-rules.md, « CRM limité »). The cards are found through their
+    (organization, person) index, from the colleague's few linked clients."""
+    cards = apps.get_model("contacts", "ContactCard")._default_manager
+    return (
+        cards.filter(firm_id=colleague.firm_id, organization_id__in=_linked_client_ids(colleague))
+        .values_list("person_id", flat=True)
+        .order_by()
+    )
+
+
 def _nothing(prefix: str) -> Q:
     # `pk__in=[]` is Django's "matches no row": the compiler drops it without a query.
     return Q(**{f"{prefix}pk__in": []})
@@ -116,7 +130,8 @@ def full_access_q(colleague: Colleague, prefix: str = "") -> Q:
         return in_firm
     linked = Q(**{f"{prefix}id__in": _linked_client_ids(colleague)})
     if colleague.is_limited:
-        return in_firm & linked
+        carded = Q(**{f"{prefix}id__in": _card_person_ids(colleague)})
+        return in_firm & (linked | (Q(**{f"{prefix}privacy": Privacy.PUBLIC}) & carded))
     return in_firm & (Q(**{f"{prefix}privacy": Privacy.PUBLIC}) | linked)
 
 
@@ -124,13 +139,14 @@ def _name_access_q(colleague: Colleague, prefix: str = "") -> Q:
     """The clients on which `colleague` has at least NAME access."""
     if not colleague.is_active:
         return _nothing(prefix)
-    if colleague.is_admin or colleague.is_limited:
-        # Admins see everything in full; limited colleagues never get a name-only view.
+    if colleague.is_admin:
         return full_access_q(colleague, prefix)
     linked = Q(**{f"{prefix}id__in": _linked_client_ids(colleague)})
-    return Q(**{f"{prefix}firm_id": colleague.firm_id}) & (
-        Q(**{f"{prefix}privacy__in": [Privacy.PUBLIC, Privacy.PRIVATE]}) | linked
-    )
+    seen_by_privacy = Q(**{f"{prefix}privacy__in": [Privacy.PUBLIC, Privacy.PRIVATE]})
+    if colleague.is_limited:
+        # A limited colleague reads by privacy only the persons on their organizations' cards.
+        seen_by_privacy &= Q(**{f"{prefix}id__in": _card_person_ids(colleague)})
+    return Q(**{f"{prefix}firm_id": colleague.firm_id}) & (seen_by_privacy | linked)
 
 
 def access_q(colleague: Colleague, min_level: Level, prefix: str = "") -> Q:
@@ -149,13 +165,11 @@ def _level_expression(colleague: Colleague) -> Case | Value:
     if not colleague.is_active:
         return Value(int(Level.NONE), IntegerField())
     whens = [When(full_access_q(colleague), then=Value(int(Level.FULL)))]
-    if not colleague.is_admin and not colleague.is_limited:
-        whens.append(
-            When(
-                Q(firm_id=colleague.firm_id, privacy=Privacy.PRIVATE),
-                then=Value(int(Level.NAME)),
-            )
-        )
+    if not colleague.is_admin:
+        private = Q(firm_id=colleague.firm_id, privacy=Privacy.PRIVATE)
+        if colleague.is_limited:
+            private &= Q(id__in=_card_person_ids(colleague))
+        whens.append(When(private, then=Value(int(Level.NAME))))
     return Case(*whens, default=Value(int(Level.NONE)), output_field=IntegerField())
 
 

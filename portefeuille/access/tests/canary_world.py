@@ -283,8 +283,10 @@ class World:
 
 # What each role of firm A was built to see of firm A's contacts (§6, by construction):
 # STAFF is on no client team (full scope: public in full, private by name, hidden not at
-# all); LIMITED is a member of O's and G's teams only. LEVELS is the expectation the
-# canaries are tagged from; the rules themselves are held against a reference elsewhere.
+# all); LIMITED is a member of O's and G's teams only, and reads the persons with a card
+# at O by their privacy (« CRM limité »: PU in full, P by name, H not at all). LEVELS is the
+# expectation the canaries are tagged from; the rules themselves are held against a
+# reference elsewhere.
 CONTACT_NAMES = ("O", "PU", "PS", "O2", "G", "P", "H", "HO", "HG", "HS")
 LEVELS: dict[str, dict[str, int]] = {
     STAFF: {
@@ -299,7 +301,10 @@ LEVELS: dict[str, dict[str, int]] = {
         "HG": NONE,
         "HS": NONE,
     },
-    LIMITED: {name: FULL if name in {"O", "G"} else NONE for name in CONTACT_NAMES},
+    LIMITED: {
+        name: {"O": FULL, "G": FULL, "PU": FULL, "P": NAME}.get(name, NONE)
+        for name in CONTACT_NAMES
+    },
 }
 # The hidden client HS whose NAME (and id) STAFF and LIMITED read all the same, on the
 # records they have a place on (docs/access-rules.md, "their own people"); nothing else of it.
@@ -696,6 +701,7 @@ def _sales_firm_a(
     h: Contact,
     p: Contact,
     pu: Contact,
+    ps: Contact,
     o: Contact,
     hs: Contact,
     stage: OpportunityStage,
@@ -705,9 +711,11 @@ def _sales_firm_a(
     opportunity, a collaborator of a project and the assignee of a ticket on the hidden HS,
     and LIMITED the second assignee of another opportunity there: those records and HS's
     name are theirs, nothing else of HS. An opportunity on HS first given to STAFF, then to
-    the member, and a ticket on PU first given to LIMITED, then to the member, are no longer
-    theirs, nor the notifications about them. P is private: STAFF reads its name, but no
-    record of it (there is no name-only view of these records)."""
+    the member, and a ticket on PS first given to LIMITED, then to the member, are no longer
+    theirs, nor the notifications about them (a ticket on PU, assigned to LIMITED, they
+    read through PU's card at O). P is
+    private: STAFF and LIMITED read its name, but no record of it (there is no name-only
+    view of these records)."""
     admin = w.admin
     staff_one, limited_one, member = (w.colleagues[k] for k in ("staff", "limited", "member"))
     both = (STAFF, LIMITED)
@@ -739,18 +747,30 @@ def _sales_firm_a(
     _project(b, admin, w, p, "P", manager=member)
     _invoice(b, admin, w, p, "P", status=Invoice.Status.OVERDUE)
     _ticket(b, admin, w, "P", client=p, sender=address["P"], assignee=member)
-    # PU, public, not on LIMITED's teams; a ticket given to LIMITED, then to the member.
-    _opportunity(b, admin, w, pu, "PU", readers={STAFF}, assignee=member)
-    _project(b, admin, w, pu, "PU", readers={STAFF}, manager=member)
-    _invoice(b, admin, w, pu, "PU", readers={STAFF})
+    # PU, public, with a card at LIMITED's O: both read its records; a ticket given to
+    # LIMITED, then to the member.
+    _opportunity(b, admin, w, pu, "PU", readers=both, assignee=member)
+    _project(b, admin, w, pu, "PU", readers=both, manager=member)
+    _invoice(b, admin, w, pu, "PU", readers=both)
     _ticket(
         b,
         admin,
         w,
         "PU",
-        readers={STAFF},
+        readers=both,
         client=pu,
         sender=address["PU"],
+        assignee=limited_one,
+    )
+    # PS, public, on no card at O: a ticket given to LIMITED, then to the member, is no
+    # longer theirs, nor the notifications about it.
+    _ticket(
+        b,
+        admin,
+        w,
+        "PS",
+        readers={STAFF},
+        client=ps,
         assignee=limited_one,
         reassign_to=member,
     )
@@ -917,15 +937,16 @@ def build_firm_a(c: Canaries) -> FirmWorld:
     access.add_client_member(actor=admin, client=o, colleague=limited_one)
     access.grant_access(actor=admin, client=o, team=team)
 
-    # PU, a public person with a card at O (visible to STAFF, not to LIMITED).
+    # PU, a public person with a card at O: STAFF reads it (public), and so does LIMITED
+    # (a card at one of their organizations).
     pu = contacts.create_person(
         actor=admin,
         first_name="Paul",
-        last_name=f"Ondine {b.t('PU name', *not_limited)}",
+        last_name=f"Ondine {b.t('PU name')}",
         privacy=Privacy.PUBLIC,
         organization=o,
-        role=f"Gérant {b.t('PU card role', *not_limited)}",
-        emails=[f"{b.t('PU e-mail', *not_limited)}@ondine.example"],
+        role=f"Gérant {b.t('PU card role')}",
+        emails=[f"{b.t('PU e-mail')}@ondine.example"],
     )
     # PS, a public person who does not share communication: an e-mail the admin logs on it
     # is seen by its author and the admins only.
@@ -973,11 +994,11 @@ def build_firm_a(c: Canaries) -> FirmWorld:
         first_name=f"Hugues {b.t('H renamed', *not_staff)}",
     )
 
-    # P, a private person with a card at O: STAFF reads its name, nothing else.
+    # P, a private person with a card at O: STAFF and LIMITED read its name, nothing else.
     p = contacts.create_person(
         actor=admin,
         first_name="Pia",
-        last_name=f"Ondine {b.t('P name', *not_limited)}",
+        last_name=f"Ondine {b.t('P name')}",
         privacy=Privacy.PUBLIC,
         organization=o,
         role=f"Conseil {b.t('P card role', *only_full)}",
@@ -1048,7 +1069,7 @@ def build_firm_a(c: Canaries) -> FirmWorld:
 
     # Work (docs/work.md), the most secret first. H's item names G, whose Work tab shows it
     # (to those who see H); P's names no group: P is in G only, so G's tab shows it too, by
-    # title and status to STAFF (NAME on P), not at all to LIMITED (full on G, none on P).
+    # title and status to STAFF and LIMITED (NAME on P).
     # Tasks on H and P assigned to STAFF and LIMITED: not in their « Mes tâches ».
     staff_one = w.colleagues["staff"]
     _work(
@@ -1070,7 +1091,6 @@ def build_firm_a(c: Canaries) -> FirmWorld:
         w,
         p,
         "P",
-        title_hidden_from=not_limited,
         hidden_from=only_full,
         assignee=member,
         task_assignees=(staff_one, limited_one),
@@ -1083,15 +1103,13 @@ def build_firm_a(c: Canaries) -> FirmWorld:
         w,
         pu,
         "PU",
-        title_hidden_from=not_limited,
-        hidden_from=not_limited,
         assignee=staff_one,
     )
     _work(b, admin, w, g, "G", assignee=limited_one, task_assignees=(limited_one,))
     _work(b, admin, w, o, "O", assignee=limited_one, task_assignees=(staff_one, limited_one))
     _work(b, admin, w, hs, "HS", title_hidden_from=not_staff, hidden_from=not_staff)
     # Opportunities, projects, invoices and tickets (docs/access-rules.md).
-    _sales_firm_a(b, w, h=h, p=p, pu=pu, o=o, hs=hs, stage=stage)
+    _sales_firm_a(b, w, h=h, p=p, pu=pu, ps=ps, o=o, hs=hs, stage=stage)
     _custom_fields(b, w, {"H": h, "P": p, "O": o})
     # Saved filters: each colleague's own. The admin's names a secret of its own.
     for who, name, query in (

@@ -119,6 +119,8 @@ class World:
     portfolios: dict[int, Portfolio] = field(default_factory=dict)
     work_items: dict[int, WorkItem] = field(default_factory=dict)
     records: dict[int, Record] = field(default_factory=dict)
+    # Contact cards, as (person key, organization key): a person linked to an organization.
+    cards: set[tuple[int, int]] = field(default_factory=set)
 
     def teams_of(self, colleague: int) -> set[int]:
         return {key for key, team in self.teams.items() if colleague in team.members}
@@ -142,7 +144,8 @@ class World:
         return (
             f"{len(self.colleagues)} colleagues, {len(self.teams)} teams, "
             f"{len(self.clients)} clients, {len(self.portfolios)} portfolios, "
-            f"{len(self.work_items)} work items, {len(self.records)} records"
+            f"{len(self.work_items)} work items, {len(self.records)} records, "
+            f"{len(self.cards)} cards"
         )
 
 
@@ -195,9 +198,32 @@ def reference_level(world: World, colleague: int, client: int) -> int:
         or _holds_grant(world, colleague, c)
     ):
         return FULL
-    if u.limited:  # 4.
-        return NONE
-    return {PUBLIC: FULL, PRIVATE: NAME, HIDDEN: NONE}[c.privacy]  # 5.
+    by_privacy = {PUBLIC: FULL, PRIVATE: NAME, HIDDEN: NONE}[c.privacy]
+    if u.limited:  # 4. (« CRM limité »: the persons on the cards of their organizations)
+        return by_privacy if _card_organizations(world, colleague, client) else NONE
+    return by_privacy  # 5.
+
+
+def _linked(world: World, u: int, c: Client) -> bool:
+    """Rule 3: on the client team, staffing the portfolio, or holding a grant."""
+    return (
+        _on_client_team(world, u, c) or _staffs_portfolio(world, u, c) or _holds_grant(world, u, c)
+    )
+
+
+def _card_organizations(world: World, colleague: int, client: int) -> set[int]:
+    """The organizations where a person `client` has a contact card and that the colleague
+    reaches by rule 3 (for rule 4: what a limited colleague reads of that person)."""
+    c = world.clients[client]
+    if c.kind != "person":
+        return set()
+    return {
+        organization
+        for person, organization in world.cards
+        if person == client
+        and world.clients[organization].firm == c.firm
+        and _linked(world, colleague, world.clients[organization])
+    }
 
 
 def reference_visible(world: World, colleague: int, min_level: int) -> set[int]:
@@ -211,13 +237,18 @@ def reference_reasons(world: World, colleague: int, client: int) -> Counter[str]
     """Why a colleague sees a client, as a multiset of reason kinds (docs/access-rules.md):
     one per link (a colleague in two teams on the client team has two "team" reasons),
     "admin" for admins, "public" for a full-scope colleague (or admin) on a public client,
-    "private_name_only" for a name-only view. Empty when the level is NONE."""
+    "private_name_only" for a name-only view, and for a limited colleague one "card" per
+    organization of theirs (rule 3) where the person has a contact card. Empty when the
+    level is NONE."""
     found: Counter[str] = Counter()
     level = reference_level(world, colleague, client)
     if level == NONE:
         return found
     u = world.colleagues[colleague]
     c = world.clients[client]
+    cards = len(_card_organizations(world, colleague, client)) if u.limited else 0
+    if cards:
+        found["card"] += cards
     if level == NAME:
         found["private_name_only"] += 1
         return found

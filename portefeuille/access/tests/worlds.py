@@ -6,7 +6,8 @@ inactive), up to 3 teams, an owner roster (entries linked to colleagues, and man
 up to 3 titled role slots, up to 3 portfolios with staff (colleagues and teams) and up to 8
 clients of every kind and privacy with an owner, a manager, role holders (titled slots
 only), members (colleagues and teams), a portfolio and grants (colleagues and teams);
-persons and organizations join client groups, and every client has up to 2 work items
+persons and organizations join client groups, persons have contact cards at up to 2
+organizations (what a limited colleague reads of them), and every client has up to 2 work items
 (any status, an assignee, some naming a client group). With `worlds(records=True)`, each
 firm also has up to 6 opportunities, projects, invoices and shared-inbox tickets
 (docs/access-rules.md, "their own people"), on any client (a ticket sometimes on none),
@@ -41,7 +42,12 @@ from portefeuille.access.models import (
     RoleAssignment,
 )
 from portefeuille.audit.models import AuditEvent
-from portefeuille.contacts.models import Contact, GroupMembership, normalise_for_search
+from portefeuille.contacts.models import (
+    Contact,
+    ContactCard,
+    GroupMembership,
+    normalise_for_search,
+)
 from portefeuille.firms.models import (
     Colleague,
     Firm,
@@ -68,6 +74,7 @@ MAX_PORTFOLIOS = 3
 MAX_MANUAL_OWNERS = 2
 MAX_TITLED_SLOTS = 3
 MAX_WORK_ITEMS = 2  # per client
+MAX_CARDS = 2  # contact cards per person
 MAX_RECORDS = 6  # opportunities, projects, invoices and tickets, per firm
 WORK_STATUSES = 5  # the firm's default statuses (firms/services/firm.py)
 
@@ -196,14 +203,19 @@ def worlds(draw: st.DrawFn, records: bool = False) -> ref.World:
 
 
 def _draw_work(draw: st.DrawFn, world: ref.World, firm: int, people: list[int]) -> None:
-    """Client groups' members, and work items on the firm's clients (docs/work.md): some
-    naming a client group (the client's, or one it is not in)."""
+    """Client groups' members, persons' contact cards at organizations, and work items on
+    the firm's clients (docs/work.md): some naming a client group (the client's, or one it
+    is not in)."""
     clients = world.clients_of(firm)
     groups = [key for key in clients if world.clients[key].kind == "client_group"]
     for key in clients:
         client = world.clients[key]
         if client.kind != "client_group":
             client.groups = _subset(draw, groups, 2)
+    organizations = [key for key in clients if world.clients[key].kind == "organization"]
+    for key in clients:
+        if world.clients[key].kind == "person":
+            world.cards |= {(key, org) for org in _subset(draw, organizations, MAX_CARDS)}
     for key in clients:
         client = world.clients[key]
         for _i in range(draw(_count(MAX_WORK_ITEMS))):
@@ -512,7 +524,7 @@ def build(world: ref.World, *, audit_events: bool = False) -> Built:
 
 
 def _build_work(world: ref.World, built: Built) -> None:
-    """The client groups' members and the work items."""
+    """The client groups' members, the contact cards and the work items."""
     built.statuses = [
         list(
             WorkStatus.objects.filter(firm_id=firm_id)
@@ -522,6 +534,17 @@ def _build_work(world: ref.World, built: Built) -> None:
         for firm_id in built.firms
     ]
     assert all(len(found) == WORK_STATUSES for found in built.statuses), built.statuses
+    _insert(
+        ContactCard,
+        [
+            ContactCard(
+                firm_id=built.firms[world.clients[person].firm],
+                person_id=built.clients[person],
+                organization_id=built.clients[organization],
+            )
+            for person, organization in sorted(world.cards)
+        ],
+    )
     _insert(
         GroupMembership,
         [
