@@ -39,7 +39,7 @@ from portefeuille.firms.guards import (
 )
 from portefeuille.firms.models import Colleague, WorkStatus, WorkType
 from portefeuille.notifications import kinds
-from portefeuille.notifications.services import notify
+from portefeuille.notifications.services import account_managers, notify
 
 from .models import RECURRENCE_MONTHS, HomeVisit, Recurrence, Segment, Task, WorkItem, WorkNote
 from .recurrence import add_months
@@ -253,19 +253,6 @@ def _touch(item: WorkItem) -> None:
     now = timezone.now()
     item.updated_at = now
     WorkItem.objects.filter(pk=item.pk).update(updated_at=now)
-
-
-def _people_of(client: Contact) -> list[Colleague]:
-    """Who is told of changes to a client's work: its owner (their linked colleague) and
-    its manager."""
-    people: list[Colleague] = []
-    if client.owner_id is not None and client.owner is not None:
-        linked = client.owner.colleague
-        if linked is not None:
-            people.append(linked)
-    if client.manager is not None:
-        people.append(client.manager)
-    return people
 
 
 def _item_facts(item: WorkItem) -> dict[str, Any]:
@@ -518,7 +505,7 @@ def _change_status(actor: Colleague, item: WorkItem, status: WorkStatus) -> None
     )
     notify(
         kind=kinds.WORK_STATUS_CHANGED,
-        recipients=_people_of(item.client),
+        recipients=account_managers(item.client),
         client=item.client,
         actor=actor,
         params=_item_facts(item),
@@ -724,7 +711,7 @@ def add_work_note(*, actor: Colleague, item: WorkItem | int, body: str) -> WorkN
     )
     notify(
         kind=kinds.WORK_NOTE_ADDED,
-        recipients=_people_of(locked.client),
+        recipients=account_managers(locked.client),
         client=locked.client,
         actor=actor,
         params={**_item_facts(locked), "note_id": note.pk},
