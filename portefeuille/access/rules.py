@@ -283,8 +283,10 @@ def explain(client: Contact) -> list[Access]:
         "portfolio__name",
     )
     client = base.get(pk=client.pk)
+    colleagues = list(Colleague.objects.filter(firm_id=client.firm_id, is_active=True))
     organizations: list[Contact] = []
-    if client.kind == Contact.Kind.PERSON:
+    # Cards matter to limited colleagues only: without one, they are not read at all.
+    if client.kind == Contact.Kind.PERSON and any(c.is_limited for c in colleagues):
         organizations = list(
             base.filter(
                 firm_id=client.firm_id,
@@ -309,7 +311,7 @@ def explain(client: Contact) -> list[Access]:
     name_only = Reason("private_name_only", _("Client privé : nom seulement"))
     admin = Reason("admin", _("Administrateur"))
     result: list[Access] = []
-    for colleague in Colleague.objects.filter(firm_id=client.firm_id, is_active=True):
+    for colleague in colleagues:
         own = reasons.get(colleague.pk, [])
         cards = card_reasons.get(colleague.pk, []) if colleague.is_limited else []
         found: list[Reason] = []

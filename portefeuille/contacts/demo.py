@@ -350,7 +350,8 @@ def add_contacts(context: DemoContext) -> None:
             members.append(ClientMember(firm=firm, client=contact, colleague=rng.choice(staff)))
         elif rng.random() < 0.1:
             members.append(ClientMember(firm=firm, client=contact, team=rng.choice(context.teams)))
-    # The limited colleague is on about 40 client teams: that is all they see.
+    # The limited colleague is on about 40 client teams: those, and the persons with a card
+    # at those of them that are organizations, are all they see (docs/access-rules.md).
     for contact in rng.sample(people + organizations, 40):
         for colleague in limited:
             members.append(ClientMember(firm=firm, client=contact, colleague=colleague))

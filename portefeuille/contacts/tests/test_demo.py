@@ -8,6 +8,7 @@ from stdnum.be import vat as be_vat
 from stdnum.eu import vat as eu_vat
 from stdnum.fr import siren, siret
 
+from portefeuille.access import rules
 from portefeuille.access.rules import Level, visible_clients
 from portefeuille.contacts.models import (
     Contact,
@@ -60,6 +61,13 @@ def test_demo_limited_colleague_sees_a_few_dozen_clients_and_staff_see_almost_al
         firm=firm, scope=Colleague.Scope.FULL, profile=Colleague.Profile.STAFF, is_active=True
     ).first()
     assert staff is not None
-    assert 20 <= visible_clients(limited, Level.NAME).count() <= 120
+    # Their client teams (about 40), and the persons with a card at those organizations.
+    seen = visible_clients(limited, Level.NAME)
+    linked = seen.filter(pk__in=rules._linked_client_ids(limited))
+    assert 20 <= linked.count() <= 120
+    assert seen.count() <= 4 * linked.count()
+    carded = seen.exclude(pk__in=linked.values("pk"))
+    assert not carded.exclude(kind=Contact.Kind.PERSON).exists()
+    assert not carded.exclude(cards__organization__in=linked).exists()
     seen_by_staff = visible_clients(staff, Level.NAME).count()
     assert total * 0.95 < seen_by_staff < total
