@@ -11,7 +11,7 @@ PYTEST := $(BIN)/pytest -p no:cacheprovider -n $(PYTEST_WORKERS)
 LOCALE_APPS := $(patsubst %/locale,%,$(wildcard portefeuille/*/locale))
 MYPY_PATHS := portefeuille $(if $(wildcard bench/*.py),bench)
 
-.PHONY: run test test-sqlite test-postgresql lint format messages bench
+.PHONY: run test test-full test-sqlite test-postgresql lint format messages bench
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,15 +23,25 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 run: $(BIN)/.installed
 	$(BIN)/portefeuille serve
 
-# The whole suite twice: on SQLite, then on a throwaway PostgreSQL cluster.
+# The whole suite twice: on SQLite, then on a throwaway PostgreSQL cluster — but for the
+# longest proofs (marked full_on_postgresql: the HTTP differential and the canary sweep),
+# which run on SQLite here and on PostgreSQL in `make test-full` (CI runs both targets).
 test: lint test-sqlite test-postgresql
+
+test-full: $(BIN)/.installed
+	@if $(BIN)/python -m portefeuille.testing.pgcluster >/dev/null; then \
+		PORTEFEUILLE_TEST_DB=postgresql $(PYTEST) -m full_on_postgresql; \
+	else \
+		echo "No PostgreSQL binaries (initdb, pg_ctl): the long proofs were not run on PostgreSQL."; \
+		exit 1; \
+	fi
 
 test-sqlite: $(BIN)/.installed
 	PORTEFEUILLE_TEST_DB=sqlite $(PYTEST)
 
 test-postgresql: $(BIN)/.installed
 	@if $(BIN)/python -m portefeuille.testing.pgcluster >/dev/null; then \
-		PORTEFEUILLE_TEST_DB=postgresql $(PYTEST); \
+		PORTEFEUILLE_TEST_DB=postgresql $(PYTEST) -m "not full_on_postgresql"; \
 	else \
 		echo; \
 		echo "################################################################"; \
