@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "portefeuille.sales",
     "portefeuille.inbox",
     "portefeuille.customfields",
+    "portefeuille.exchange",
     "portefeuille.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -13,9 +13,11 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import io
 import itertools
 import json
 import re
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -198,6 +200,13 @@ def read(response: HttpResponseBase) -> tuple[str, str]:
         body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
     else:
         body = response.content  # type: ignore[attr-defined]
+    if body.startswith(b"PK\x03\x04"):
+        # A zip (an .xlsx export): the text of every part, its XML entities read back.
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            body = b"\n".join(
+                html.unescape(archive.read(name).decode("utf-8", errors="replace")).encode()
+                for name in archive.namelist()
+            )
     headers = [f"HTTP {response.status_code}"]
     headers += [f"{name}: {value}" for name, value in response.items()]
     headers += [morsel.OutputString() for morsel in response.cookies.values()]

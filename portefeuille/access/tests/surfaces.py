@@ -35,6 +35,9 @@ from portefeuille.access.scopes import WorkItemQuerySet
 from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts import queries as contact_queries
 from portefeuille.contacts.models import Contact
+from portefeuille.contacts.queries import ContactFilters
+from portefeuille.exchange import monitor
+from portefeuille.exchange import services as bulk
 from portefeuille.firms.models import Colleague, WorkStatus
 from portefeuille.inbox.models import Ticket
 from portefeuille.sales import queries as sales_queries
@@ -172,11 +175,64 @@ RULE_SURFACES: list[Surface] = [
     Surface("rules.level", _observe_level),
     Surface("rules.visible_clients", _observe_visible_clients),
 ]
+
+
+def _monitor_rows(ctx: Context, colleague: int, sort: str) -> Observed:
+    """The client monitor's rows (exchange/monitor.py, what its pages and exports show),
+    every column: a full row is FULL, a name-only row NAME — and INCONSISTENT if it carries
+    anything but its name."""
+    u = ctx.colleagues[colleague]
+    columns = [column.key for column in monitor.columns_for(u)]
+    query = monitor.choose(u, ContactFilters(include_inactive=True), columns, sort)
+    observed: dict[int, int] = {}
+    for row in monitor.export_rows(u, query, batch=5):
+        shown = [row.value(key) for key in columns[1:]]
+        if row.full:
+            observed[row.contact.pk] = int(Level.FULL)
+        else:
+            # SECURITY: a name-only row carries its name and nothing else.
+            leaked = any(value is not None for value in shown)
+            observed[row.contact.pk] = INCONSISTENT if leaked else int(Level.NAME)
+    return observed
+
+
+def _full_only(level: int) -> int:
+    return int(Level.FULL) if level == ref.FULL else int(Level.NONE)
+
+
+def _observe_monitor(ctx: Context, colleague: int) -> Observed:
+    return _monitor_rows(ctx, colleague, "name")
+
+
+def _observe_monitor_sorted(ctx: Context, colleague: int) -> Observed:
+    """Sorted on a column beyond the name: the rows seen in full only."""
+    return _monitor_rows(ctx, colleague, "-manager")
+
+
+def _observe_bulk_preview(ctx: Context, colleague: int) -> Observed:
+    """A bulk edit's preview over every client of the world (exchange/services.py): the
+    clients it names (changed, unchanged or refused) are those seen in full, no other."""
+    u = ctx.colleagues[colleague]
+    if not u.is_active:
+        return {}
+    preview = bulk.preview_bulk_edit(
+        actor=u,
+        client_ids=list(ctx.built.clients.values()),
+        change=bulk.BulkChange("privacy", "hidden"),
+    )
+    named = [*preview.changed, *preview.unchanged, *(r.client for r in preview.refused)]
+    return {client.pk: int(Level.FULL) for client in named}
+
+
 # Two more ways the rules show a level: the padlock annotation of lists, and records
-# hanging off a client (here one audit event per client).
+# hanging off a client (here one audit event per client); and the client monitor, its
+# sorted form and a bulk edit's preview (docs/exchange.md).
 EXTRA_RULE_SURFACES: list[Surface] = [
     Surface("rules.annotate_level", _observe_annotate_level),
     Surface("rules.visible (audit events)", _observe_visible_records, needs_audit_events=True),
+    Surface("exchange.monitor", _observe_monitor),
+    Surface("exchange.monitor (sorted by manager)", _observe_monitor_sorted, _full_only),
+    Surface("exchange.preview_bulk_edit", _observe_bulk_preview, _full_only),
 ]
 
 # --- HTTP ---------------------------------------------------------------------------------
@@ -287,10 +343,6 @@ def _observe_client_page(ctx: Context, colleague: int) -> Observed:
     only with full access; name-only and hidden clients are the same 404."""
     http = ctx.http_as(colleague)
     return {pk: _client_page(http, pk) for pk in _own_firm_clients(ctx, colleague)}
-
-
-def _full_only(level: int) -> int:
-    return int(Level.FULL) if level == ref.FULL else int(Level.NONE)
 
 
 # --- the contacts pages ----------------------------------------------------------

@@ -123,6 +123,9 @@ class Web:
     fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # The query the id filters are added to (default: the first of `queries`).
     filter_base: Mapping[str, str] | None = None
+    # POST bodies: each round of ids is sent once with each of these fields on top ("{kind}"
+    # in a value is replaced by the round's id of that kind, e.g. "{contact}").
+    extras: Sequence[Mapping[str, str]] = ({},)
 
 
 SETTINGS = "settings item"
@@ -143,6 +146,28 @@ CONTACT_FILTERS = {
     "portfolio": PORTFOLIO,
     "type": CONTACT_TYPE,
 }
+
+# Every column of the client monitor (exchange/monitor.py), the role slots included.
+MONITOR_COLUMNS = ",".join(
+    (
+        "name,code,kind,type,privacy,owner,manager,role_1,role_2,role_3,portfolio,email",
+        "open_work,last_activity,created",
+    )
+)
+MONITOR_SORTS = tuple(key for key in MONITOR_COLUMNS.split(",") if key not in ("name", "email"))
+MONITOR_STATE = urlencode([("col", key) for key in MONITOR_COLUMNS.split(",")])
+# The changes of a bulk edit (exchange/views.py), their values the round's ids (FORM_IDS).
+MONITOR_BULK_CHANGES: tuple[dict[str, str], ...] = (
+    {},
+    {"field": "manager"},
+    {"field": "owner"},
+    {"field": "role", "slot": "1"},
+    {"field": "add_member"},
+    {"field": "remove_member"},
+    {"field": "portfolio"},
+    {"field": "contact_type"},
+    {"field": "privacy", "value_privacy": "hidden"},
+)
 
 WEB: dict[str, Web] = {
     "home": Web(),
@@ -232,6 +257,48 @@ WEB: dict[str, Web] = {
     "offboarding:preview": Web(ids={"pk": OFFBOARDING_PLAN}),
     "offboarding:apply": Web(methods=(POST,), ids={"pk": OFFBOARDING_PLAN}),
     # Contacts.
+    # The client monitor and its exports (exchange/views.py): every column, sorted on each.
+    "exchange:monitor": Web(
+        query={**CONTACT_FILTERS, "group": CONTACT},
+        queries=(
+            {"col": MONITOR_COLUMNS},
+            *({"col": MONITOR_COLUMNS, "sort": key} for key in MONITOR_SORTS),
+            {"col": MONITOR_COLUMNS, "sort": "-manager"},
+            {"col": MONITOR_COLUMNS, "view": "mine"},
+            {"col": MONITOR_COLUMNS, "q": "ondine"},
+            {"col": MONITOR_COLUMNS, "privacy": "private"},
+        ),
+        htmx=("more-rows",),
+        pages=True,
+    ),
+    "exchange:monitor_export": Web(
+        methods=(POST,),
+        body_ids=True,
+        extras=(
+            {"scope": "all", "format": "xlsx", "state": MONITOR_STATE},
+            {"scope": "selected", "format": "csv", "state": MONITOR_STATE},
+            {"scope": "all", "format": "csv_semicolon", "state": MONITOR_STATE + "&sort=owner"},
+            {"scope": "all", "format": "xlsx", "state": MONITOR_STATE + "&privacy=hidden"},
+        ),
+    ),
+    # Bulk edit: the change chosen for a selection, its preview, its application.
+    "exchange:monitor_bulk": Web(
+        methods=(POST,),
+        body_ids=True,
+        extras=tuple(
+            {"scope": scope, "state": MONITOR_STATE, **change}
+            for scope in ("all", "selected")
+            for change in MONITOR_BULK_CHANGES
+        ),
+    ),
+    "exchange:monitor_bulk_apply": Web(
+        methods=(POST,),
+        body_ids=True,
+        extras=tuple(
+            {"state": MONITOR_STATE, "versions": "{contact}:1", **change}
+            for change in MONITOR_BULK_CHANGES[1:]
+        ),
+    ),
     "contacts:list": Web(
         query=CONTACT_FILTERS,
         queries=(
@@ -567,6 +634,15 @@ FORM_IDS: dict[str, str] = {
     "second_assignee": COLLEAGUE,
     "collaborators": COLLEAGUE,
     "stage": OPPORTUNITY_STAGE,
+    # The client monitor's selection and its bulk edit (exchange/views.py).
+    "ids": CONTACT,
+    "value_owner": OWNER,
+    "value_manager": COLLEAGUE,
+    "value_role": COLLEAGUE,
+    "value_add_member": COLLEAGUE,
+    "value_remove_member": COLLEAGUE,
+    "value_portfolio": PORTFOLIO,
+    "value_contact_type": CONTACT_TYPE,
 }
 FORM_TEXT: dict[str, str] = {
     "slot": "1",
@@ -1189,7 +1265,10 @@ def _post(
         form |= {field_: ids.get(FORM_IDS[field_], 0) for field_ in read if field_ != "id"}
         if "id" in read:
             form["id"] = ids.get(id_kind, 0)
-        sweep.call(name, POST, path, form=form, files=FORM_FILES)
+        for extra in entry.extras:
+            # An extra may name the round's records: "{contact}" is its contact's id.
+            named = {key: value.format_map(ids) for key, value in extra.items()}
+            sweep.call(name, POST, path, form=form | named, files=FORM_FILES)
         if entry.htmx_post and number == 0:
             headers = {"HX-Request": "true", "HX-Target": entry.htmx_post_target}
             sweep.call(name, POST, path, form=form, files=FORM_FILES, headers=headers)
@@ -1392,6 +1471,7 @@ def report(sweep: Sweep) -> str:
 
 
 @pytest.mark.django_db
+@pytest.mark.full_on_postgresql
 @pytest.mark.parametrize("role", cw.ROLES)
 def test_no_answer_holds_a_canary(world: cw.World, role: str) -> None:
     started = time.perf_counter()

@@ -8,8 +8,10 @@ team and grants; see worlds.py). Each is written to the database, and for every
 
 - 500 worlds: `rules.level` for every pair, `rules.visible_clients` at both min levels
   for every colleague, and `rules.explain` for every client (colleagues, levels, reasons);
-- 200 more: `rules.annotate_level` (the padlocks of lists) and `rules.visible` on records
-  hanging off a client;
+- 200 more: `rules.annotate_level` (the padlocks of lists), `rules.visible` on records
+  hanging off a client, and the client monitor (docs/exchange.md: its rows with every
+  column, a name-only row carrying nothing but its name; sorted on a column beyond the name,
+  rows seen in full only) and a bulk edit's preview (it names the clients seen in full);
 - 100 more, work (docs/work.md): each work item at the level of its client, through the
   work door and `work_items()` with no filter, under the filters of the work view (owner,
   manager, titled and untitled role slots, member, "mes clients", portfolio, assignee:
@@ -66,7 +68,7 @@ EXTRA_WORLDS, EXTRA_SHARDS = 200, 2
 WORK_WORLDS, WORK_SHARDS = 100, 2
 HTTP_WORLDS, HTTP_SHARDS = 40, 4
 SECTION = "differential (§6 against the reference model), rules"
-EXTRA_SECTION = "differential, annotate_level and visible() records"
+EXTRA_SECTION = "differential, annotate_level, visible() records, client monitor and bulk preview"
 WORK_SECTION = (
     "differential, work items, work filters, group tabs and work counts, "
     "opportunities, projects, invoices and tickets (doors, sales lists by client)"
@@ -150,6 +152,7 @@ def test_work_items_and_sales_records_follow_the_reference(work_shard: int, worl
 
 
 @pytest.mark.django_db
+@pytest.mark.full_on_postgresql
 @pytest.mark.usefixtures("timed")
 @pytest.mark.parametrize("http_shard", range(HTTP_SHARDS))
 @settings(max_examples=HTTP_WORLDS // HTTP_SHARDS, **HYPOTHESIS)  # type: ignore[arg-type]

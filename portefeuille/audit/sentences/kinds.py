@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+
+from portefeuille.audit.models import AuditEvent
 
 from .base import (
     Kind,
+    Others,
+    Rendered,
     _a,
     _b,
     _name,
@@ -58,6 +62,18 @@ from .firm import (
 )
 from .sales import SALES_KINDS
 from .work import _work_mentions, render_note, render_status, render_task, render_work_item
+
+
+def _render_export(event: AuditEvent, others: Others) -> Rendered:
+    """An export of the client monitor: how many rows, in which format."""
+    after = _a(event)
+    count = after.get("count")
+    count = count if isinstance(count, int) and not isinstance(count, bool) else 0
+    text = ngettext(
+        "Export de %(count)s client (%(format)s)", "Export de %(count)s clients (%(format)s)", count
+    ) % {"count": count, "format": str(after.get("format", "")).upper()}
+    return text, event.before, event.after
+
 
 KINDS: dict[str, Kind] = {
     # The client record.
@@ -221,6 +237,8 @@ KINDS: dict[str, Kind] = {
     "work_item.note_added": Kind(
         gettext_lazy("Note ajoutée à un élément de travail"), render_note, _work_mentions
     ),
+    # The client monitor's exports (docs/exchange.md).
+    "clients.exported": Kind(gettext_lazy("Export de clients"), _render_export),
     # Portfolios and the owner roster.
     "portfolio.created": Kind(
         gettext_lazy("Portefeuille créé"),

@@ -1,0 +1,406 @@
+"""The client monitor (« Moniteur de clients ») and its exports, docs/exchange.md.
+
+Thin adapters: the rows come from exchange/monitor.py (the access door with the contacts
+page's filters), the files from exchange/writers.py, and each export is recorded in the
+firm's history before its first byte leaves.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from portefeuille.access import rules
+from portefeuille.access.models import OwnerEntry, Portfolio
+from portefeuille.audit.services import record_event
+from portefeuille.contacts.models import Contact
+from portefeuille.contacts.queries import KINDS, PRIVACY_VALUES, VIEWS
+from portefeuille.contacts.views import filters_from_query, parse_id, with_custom_filters
+from portefeuille.customfields import queries as custom
+from portefeuille.firms.forms import active_colleagues
+from portefeuille.firms.models import Colleague, ContactType, Privacy, RoleSlot
+from portefeuille.firms.views import colleague_required, refusal_text
+
+from . import monitor, services, writers
+from .monitor import MonitorColumn, MonitorQuery
+
+FORMATS = {
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "csv": ("csv", "text/csv; charset=utf-8"),
+    "csv_semicolon": ("csv", "text/csv; charset=utf-8"),
+}
+# The rows an export may name one by one (a selection of rows of the page); beyond, « all
+# matching » is the way.
+MAX_SELECTED = monitor.MAX_PAGE_SIZE * 50
+
+# The filters' own parameters, kept in the query string of the sort links and the export.
+FILTER_KEYS = (
+    "view",
+    "q",
+    "kind",
+    "type",
+    "owner",
+    "manager",
+    "role",
+    "role_holder",
+    "member",
+    "portfolio",
+    "privacy",
+    "inactive",
+    "group",
+)
+
+
+def _query_from(actor: Colleague, get: QueryDict) -> tuple[MonitorQuery, list[MonitorColumn]]:
+    """The monitor's query from a query string: every contacts page filter (the monitor
+    shows all contacts unless asked for « mine »), the chosen columns and the sort."""
+    if "view" not in get:
+        get = get.copy()
+        get["view"] = "all"
+    slots = set(
+        RoleSlot.objects.filter(firm_id=actor.firm_id)
+        .exclude(title="")
+        .values_list("number", flat=True)
+    )
+    filters = filters_from_query(get, slots)
+    group = parse_id(get.get("group"))
+    if group is not None:
+        filters = replace(filters, group=group)
+    if not actor.firm.ownership_enabled:
+        filters = replace(filters, owner=None)
+    filters, _custom = with_custom_filters(actor, filters, get)
+    available = monitor.columns_for(actor)
+    # Columns as `col=a&col=b` (the form's checkboxes) or `col=a,b` (a short link).
+    chosen = [key for value in get.getlist("col") for key in value.split(",") if key]
+    chosen = chosen or list(monitor.DEFAULT_COLUMNS)
+    query = monitor.choose(actor, filters, chosen, get.get("sort", "name"), available=available)
+    return query, available
+
+
+def _filter_pairs(get: QueryDict) -> list[tuple[str, str]]:
+    """The filter parameters of a query string (custom ones included), without the columns,
+    the sort or the cursor."""
+    return [
+        (key, value)
+        for key, values in get.lists()
+        for value in values
+        if (key in FILTER_KEYS or custom.PARAMETER.match(key)) and value != ""
+    ]
+
+
+def _sort_url(pairs: list[tuple[str, str]], columns: tuple[str, ...], sort: str) -> str:
+    return "?" + urlencode([*pairs, *(("col", c) for c in columns), ("sort", sort)])
+
+
+@colleague_required
+@require_GET
+def monitor_view(request: HttpRequest, actor: Colleague) -> HttpResponse:
+    query, available = _query_from(actor, request.GET)
+    after = request.GET.get("after") or None
+    page = monitor.monitor_page(actor, query, after=after)
+    by_key = {column.key: column for column in available}
+    shown = [by_key[key] for key in query.columns]
+    pairs = _filter_pairs(request.GET)
+    headers = []
+    for column in shown:
+        current = query.sort == column.key
+        next_sort = f"-{column.key}" if current and not query.descending else column.key
+        headers.append(
+            {
+                "column": column,
+                "url": _sort_url(pairs, query.columns, next_sort) if column.sortable else "",
+                "current": current,
+                "descending": current and query.descending,
+            }
+        )
+    state = urlencode(
+        [
+            *pairs,
+            *(("col", c) for c in query.columns),
+            ("sort", f"{'-' if query.descending else ''}{query.sort}"),
+        ]
+    )
+    context: dict[str, Any] = {
+        "page": page,
+        "query": query,
+        "headers": headers,
+        "shown": shown,
+        "rows": [
+            {"row": row, "cells": [row.value(column.key) for column in shown[1:]]}
+            for row in page.rows
+        ],
+        "state": state,
+        "is_continuation": after is not None,
+    }
+    if request.headers.get("HX-Target") == "more-rows":
+        return render(request, "exchange/monitor.html#rows", context)
+    firm = actor.firm
+    context.update(
+        {
+            "available": available,
+            "filters": query.filters,
+            "views": [v for v in VIEWS if v in ("all", "mine")],
+            "kind_choices": [(k, label) for k, label in Contact.Kind.choices if k in KINDS],
+            "privacy_choices": [(p, label) for p, label in Privacy.choices if p in PRIVACY_VALUES],
+            "contact_types": list(ContactType.objects.filter(firm_id=firm.pk).order_by("name")),
+            "colleagues": list(active_colleagues(firm.pk)),
+            "owner_entries": (
+                list(
+                    OwnerEntry.objects.filter(firm_id=firm.pk)
+                    .select_related("colleague")
+                    .order_by("colleague__last_name", "colleague__first_name", "name")
+                )
+                if firm.ownership_enabled
+                else []
+            ),
+            "portfolios": list(Portfolio.objects.filter(firm_id=firm.pk).order_by("name")),
+            "slots": list(
+                RoleSlot.objects.filter(firm_id=firm.pk).exclude(title="").order_by("number")
+            ),
+            "formats": [
+                ("xlsx", _("Excel (.xlsx)")),
+                ("csv", _("CSV")),
+                ("csv_semicolon", _("CSV (Excel en français, « ; »)")),
+            ],
+        }
+    )
+    return render(request, "exchange/monitor.html", context)
+
+
+def _writer_columns(shown: list[MonitorColumn]) -> list[writers.Column]:
+    return [writers.Column(key=c.key, header=c.label, kind=c.kind) for c in shown]
+
+
+def _selected_ids(post: QueryDict) -> list[int] | None:
+    """The rows ticked on the page (None: every matching row)."""
+    if post.get("scope") != "selected":
+        return None
+    ids = [parse_id(raw) for raw in post.getlist("ids")[:MAX_SELECTED]]
+    return [pk for pk in ids if pk is not None]
+
+
+@colleague_required
+@require_POST
+def monitor_export(request: HttpRequest, actor: Colleague) -> HttpResponse:
+    """The monitor's selection as a file: every matching row, or the ticked ones, with the
+    columns shown, in the monitor's order; only rows the viewer sees, a name-only row by its
+    name alone. Recorded in the firm's history."""
+    get = QueryDict(request.POST.get("state", ""), mutable=False)
+    query, available = _query_from(actor, get)
+    chosen = request.POST.get("format", "xlsx")
+    if chosen not in FORMATS:
+        chosen = "xlsx"
+    extension, content_type = FORMATS[chosen]
+    ids = _selected_ids(request.POST)
+    by_key = {column.key: column for column in available}
+    shown = [by_key[key] for key in query.columns]
+    count = monitor.selection(actor, query, ids).order_by().count()
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="clients.exported",
+            after={
+                "count": count,
+                "format": extension,
+                "columns": list(query.columns),
+                "filters": dict(_filter_pairs(get)),
+                "selected": ids is not None,
+            },
+        )
+    stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
+    filename = f"clients-{stamp}.{extension}"
+    columns = _writer_columns(shown)
+
+    def cells() -> Iterator[list[Any]]:
+        for row in monitor.export_rows(actor, query, ids):
+            yield [row.value(column.key) for column in shown]
+
+    if extension == "csv":
+        delimiter = ";" if chosen == "csv_semicolon" else ","
+        response = StreamingHttpResponse(
+            writers.iter_csv(columns, cells(), delimiter=delimiter), content_type=content_type
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        # Streaming responses; colleague_required is typed for HttpResponse only.
+        return cast(HttpResponse, response)
+    # An .xlsx is a zip: written to a temporary file row by row (flat memory), then sent.
+    spool = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it)
+    writers.write_xlsx(columns, cells(), spool.name, sheet_name=_("Clients"))
+    spool.seek(0)
+    return cast(
+        HttpResponse,
+        FileResponse(spool, as_attachment=True, filename=filename, content_type=content_type),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Bulk edit: choose the change, preview it, apply it (exchange/services.py).
+# ---------------------------------------------------------------------------------------
+
+REFUSED_SHOWN = 50
+
+
+def _bulk_choices(actor: Colleague) -> dict[str, Any]:
+    firm = actor.firm
+    fields = [
+        ("manager", _("Gestionnaire")),
+        ("role", _("Titulaire d'un poste")),
+        ("add_member", _("Ajouter à l'équipe client")),
+        ("remove_member", _("Retirer de l'équipe client")),
+        ("contact_type", _("Type de contact")),
+        ("privacy", _("Confidentialité")),
+    ]
+    if firm.ownership_enabled:
+        fields.insert(0, ("owner", _("Responsable client")))
+    if actor.is_admin:
+        fields.insert(-2, ("portfolio", _("Portefeuille")))
+    return {
+        "bulk_fields": fields,
+        "colleagues": list(active_colleagues(firm.pk)),
+        "owner_entries": list(
+            OwnerEntry.objects.filter(firm_id=firm.pk)
+            .select_related("colleague")
+            .order_by("colleague__last_name", "colleague__first_name", "name")
+        )
+        if firm.ownership_enabled
+        else [],
+        "portfolios": list(Portfolio.objects.filter(firm_id=firm.pk).order_by("name")),
+        "contact_types": list(ContactType.objects.filter(firm_id=firm.pk).order_by("name")),
+        "slots": list(
+            RoleSlot.objects.filter(firm_id=firm.pk).exclude(title="").order_by("number")
+        ),
+        "privacy_choices": Privacy.choices,
+    }
+
+
+def _bulk_change(actor: Colleague, post: QueryDict) -> services.BulkChange:
+    """The change the form asks for; a value of another firm or of the wrong kind is the
+    service's refusal, never an error page."""
+    chosen = post.get("field", "")
+    raw = post.get(f"value_{chosen}", "")
+    pk = parse_id(raw)
+    models: dict[str, Any] = {
+        "owner": OwnerEntry,
+        "manager": Colleague,
+        "role": Colleague,
+        "add_member": Colleague,
+        "remove_member": Colleague,
+        "portfolio": Portfolio,
+        "contact_type": ContactType,
+    }
+    value: Any = None
+    if chosen == "privacy":
+        value = raw
+    elif chosen in models and pk is not None:
+        value = models[chosen].objects.filter(pk=pk, firm_id=actor.firm_id).first()
+        if value is None:
+            value = _NOT_AVAILABLE
+    return services.BulkChange(field=chosen, value=value, slot=parse_id(post.get("slot")))
+
+
+class _NotAvailable:
+    """A value id that is not of the actor's firm: the service refuses it."""
+
+    firm_id = None
+    pk = None
+
+
+_NOT_AVAILABLE = _NotAvailable()
+
+
+def _bulk_ids(actor: Colleague, post: QueryDict) -> tuple[MonitorQuery, list[int]]:
+    state = QueryDict(post.get("state", ""), mutable=False)
+    query, _available = _query_from(actor, state)
+    ids = _selected_ids(post)
+    # A client seen by name only is never changed: it is not counted in the selection.
+    rows = monitor.selection(actor, query, ids).filter(rules.full_access_q(actor)).order_by()
+    return query, list(rows.values_list("pk", flat=True)[: services.MAX_CLIENTS])
+
+
+@colleague_required
+@require_POST
+def monitor_bulk(request: HttpRequest, actor: Colleague) -> HttpResponse:
+    """Step 1: the change for the selection (no `field` yet); step 2: its preview."""
+    post = request.POST
+    _query, ids = _bulk_ids(actor, post)
+    context: dict[str, Any] = {
+        "state": post.get("state", ""),
+        "scope": post.get("scope", "all"),
+        "ids": post.getlist("ids")[:MAX_SELECTED],
+        "count": len(ids),
+        **_bulk_choices(actor),
+    }
+    if "field" not in post:
+        return render(request, "exchange/bulk_edit.html", context)
+    change = _bulk_change(actor, post)
+    try:
+        preview = services.preview_bulk_edit(actor=actor, client_ids=ids, change=change)
+    except (ValidationError, PermissionDenied) as error:
+        context["error"] = _reason(error)
+        context["chosen"] = post.get("field", "")
+        return render(request, "exchange/bulk_edit.html", context, status=422)
+    context.update(
+        {
+            "preview": preview,
+            "chosen": change.field,
+            "posted": {k: v for k, v in post.items() if k.startswith("value_") or k == "slot"},
+            "versions": ",".join(f"{pk}:{version}" for pk, version in preview.versions.items()),
+            "refused_shown": preview.refused[:REFUSED_SHOWN],
+            "refused_more": max(0, len(preview.refused) - REFUSED_SHOWN),
+        }
+    )
+    return render(request, "exchange/bulk_preview.html", context)
+
+
+def _versions(raw: str) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for pair in raw.split(",")[: services.MAX_CLIENTS]:
+        pk, _sep, version = pair.partition(":")
+        pk_id, version_id = parse_id(pk), parse_id(version)
+        if pk_id is not None and version_id is not None:
+            found[pk_id] = version_id
+    return found
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return refusal_text(error)
+    return str(error.args[0]) if error.args else _("Vous ne pouvez pas faire ce changement.")
+
+
+@colleague_required
+@require_POST
+def monitor_bulk_apply(request: HttpRequest, actor: Colleague) -> HttpResponse:
+    """Step 3: the change applied to the clients of the preview; the summary."""
+    post = request.POST
+    change = _bulk_change(actor, post)
+    try:
+        done = services.apply_bulk_edit(
+            actor=actor, versions=_versions(post.get("versions", "")), change=change
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _reason(error))
+        return redirect(f"{reverse('exchange:monitor')}?{post.get('state', '')}")
+    return render(
+        request,
+        "exchange/bulk_done.html",
+        {
+            "done": done,
+            "state": post.get("state", ""),
+            "refused_shown": done.refused[:REFUSED_SHOWN],
+            "refused_more": max(0, len(done.refused) - REFUSED_SHOWN),
+        },
+    )
