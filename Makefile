@@ -69,6 +69,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m bench.uploads
 	$(BIN)/python -m bench.transfers
 	$(BIN)/python -m bench.work_board
+	$(BIN)/python -m bench.exports
 
 # Updates every app's English catalogue, then compiles it. The .mo files are committed.
 messages: $(BIN)/.installed

@@ -52,22 +52,35 @@ def run_on_postgresql(
 ) -> dict[str, Any] | None:
     """`run_child` on a new database of a throwaway cluster started from the installed
     binaries (None, said on stderr, when there are none or it does not start)."""
+    return run_steps_on_postgresql(module, database, folder, [arguments], environment)[0]
+
+
+def run_steps_on_postgresql(
+    module: str,
+    database: str,
+    folder: Path,
+    steps: Sequence[Sequence[str]],
+    environment: Mapping[str, str] | None = None,
+) -> list[dict[str, Any] | None]:
+    """`run_child` once per step (its arguments), one after the other, on the same new
+    database of one throwaway cluster: a step may build what the next ones measure, each in
+    a process of its own. None for every step when there is no cluster."""
     import psycopg
 
     from portefeuille.testing.pgcluster import ClusterError, find_binaries, start_cluster
 
     if find_binaries() is None:
         print("No PostgreSQL binaries (initdb, pg_ctl): PostgreSQL skipped.", file=sys.stderr)
-        return None
+        return [None for _ in steps]
     try:
         cluster = start_cluster()
     except ClusterError as error:
         print(f"PostgreSQL cluster did not start: {error}", file=sys.stderr)
-        return None
+        return [None for _ in steps]
     try:
         with psycopg.connect(cluster.url, autocommit=True) as admin:
             admin.execute(f"CREATE DATABASE {database}")
         url = cluster.url.rsplit("/", 1)[0] + f"/{database}"
-        return run_child(module, url, folder, arguments, environment)
+        return [run_child(module, url, folder, arguments, environment) for arguments in steps]
     finally:
         cluster.stop()

@@ -102,6 +102,12 @@ def _typed(value: Any, kind: type) -> Any:
         moment = datetime.datetime.fromisoformat(value)  # ValueError when not a moment
         if timezone.is_naive(moment):
             raise InvalidCursor
+        try:
+            # A moment at the edge of the calendar (year 1 or 9999 with an offset) has no
+            # UTC form: the database would fail on it, so it is no cursor of ours.
+            moment.astimezone(datetime.UTC)
+        except OverflowError:
+            raise InvalidCursor from None
         return moment
     if not isinstance(value, kind) or isinstance(value, bool):
         raise InvalidCursor

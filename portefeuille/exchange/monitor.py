@@ -19,7 +19,7 @@ import contextlib
 import datetime
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
@@ -418,7 +418,3 @@ def export_rows(
         if len(found) < batch:
             return
         cursor = [getattr(found[-1], key.removeprefix("-")) for key in order]
-
-
-def with_columns(query: MonitorQuery, columns: Sequence[str]) -> MonitorQuery:
-    return replace(query, columns=tuple(columns))

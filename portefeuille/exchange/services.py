@@ -29,10 +29,11 @@ from django.utils.translation import gettext as _
 from portefeuille.access import services as access
 from portefeuille.access.models import ClientMember, OwnerEntry, Portfolio, RoleAssignment
 from portefeuille.access.rules import Level, can_edit_team
+from portefeuille.access.services.checks import require_active_colleague
 from portefeuille.contacts import services as contacts
 from portefeuille.contacts.models import Contact
 from portefeuille.firms.guards import field_error, require_active
-from portefeuille.firms.models import Colleague, ContactType, Privacy, RoleSlot
+from portefeuille.firms.models import Colleague, ContactType, Firm, Privacy, RoleSlot
 
 FIELDS = (
     "owner",
@@ -48,6 +49,16 @@ FIELDS = (
 # for admins; the contact type for whoever sees the client in full.
 TEAM_FIELDS = {"owner", "manager", "role", "add_member", "remove_member", "privacy"}
 MAX_CLIENTS = 10_000
+# The kind of record each change takes as its value (the privacy takes a Privacy value).
+VALUE_MODELS: dict[str, type[Any]] = {
+    "owner": OwnerEntry,
+    "manager": Colleague,
+    "role": Colleague,
+    "add_member": Colleague,
+    "remove_member": Colleague,
+    "portfolio": Portfolio,
+    "contact_type": ContactType,
+}
 
 
 @dataclass(frozen=True)
@@ -76,9 +87,9 @@ class BulkPreview:
     unchanged: list[Contact] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
 
-    @property
-    def versions(self) -> dict[int, int]:
-        return {client.pk: client.version for client in self.changed}
+    # Client id -> what the preview saw of each client it changes (`_seen`): the
+    # confirmation sends it back, and a client seen otherwise then is refused.
+    seen: dict[int, str] = field(default_factory=dict)
 
 
 def _clean_change(actor: Colleague, change: BulkChange) -> BulkChange:
@@ -88,25 +99,25 @@ def _clean_change(actor: Colleague, change: BulkChange) -> BulkChange:
     if change.field not in FIELDS:
         raise field_error("field", _("Choisissez ce qu'il faut modifier."), "invalid_choice")
     value = change.value
-    expected: dict[str, type | tuple[type, ...]] = {
-        "owner": OwnerEntry,
-        "manager": Colleague,
-        "role": Colleague,
-        "add_member": Colleague,
-        "remove_member": Colleague,
-        "portfolio": Portfolio,
-        "contact_type": ContactType,
-    }
     if change.field == "privacy":
         if value not in Privacy.values:
             raise field_error("value", _("Choisissez une confidentialité."), "invalid_choice")
     elif value is None:
         if change.field in ("add_member", "remove_member"):
             raise field_error("value", _("Choisissez un collaborateur."), "required")
-    elif not isinstance(value, expected[change.field]) or getattr(value, "firm_id", None) != (
+    elif not isinstance(value, VALUE_MODELS[change.field]) or getattr(value, "firm_id", None) != (
         actor.firm_id
     ):
         raise field_error("value", _("Ce choix n'est pas disponible."), "invalid_choice")
+    if change.field in ("manager", "role", "add_member") and value is not None:
+        require_active_colleague(actor, value, "value")
+    if (
+        change.field == "owner"
+        and not Firm.objects.filter(pk=actor.firm_id, ownership_enabled=True).exists()
+    ):
+        raise field_error(
+            "field", _("Les responsables clients ne sont pas utilisés par le cabinet."), "off"
+        )
     if change.field == "portfolio" and not actor.is_admin:
         raise PermissionDenied(
             _("Seuls les administrateurs déplacent des clients de portefeuille.")
@@ -174,6 +185,17 @@ def _holdings(change: BulkChange, clients: list[Contact]) -> dict[int, int | Non
     return {}
 
 
+def _seen(client: Contact, change: BulkChange, held: Mapping[int, int | None]) -> str:
+    """What a preview saw of a client: its version (bumped by every change of its row) and,
+    for a role or a member change, which rows of its team the change looks at (those do
+    not bump the version)."""
+    if change.field == "role":
+        return f"{client.version}.{held.get(client.pk) or 0}"
+    if change.field in ("add_member", "remove_member"):
+        return f"{client.version}.{int(client.pk in held)}"
+    return str(client.version)
+
+
 NOT_EDITOR = "not_editor"
 
 
@@ -201,6 +223,7 @@ def preview_bulk_edit(
             preview.unchanged.append(client)
         else:
             preview.changed.append(client)
+            preview.seen[client.pk] = _seen(client, change, held)
     return preview
 
 
@@ -235,25 +258,37 @@ def _reason(error: Exception) -> str:
 
 @transaction.atomic
 def apply_bulk_edit(
-    *, actor: Colleague, versions: Mapping[int, int], change: BulkChange
+    *, actor: Colleague, seen: Mapping[int, str], change: BulkChange
 ) -> BulkPreview:
-    """Applies the change to the clients of a preview (`versions`: client id -> the version
-    the preview saw), in one transaction; returns what was done: changed, unchanged, and
-    refused with the reason."""
+    """Applies the change to the clients of a preview (`seen`: client id -> what the preview
+    saw of it, `BulkPreview.seen`), in one transaction; returns what was done: changed,
+    unchanged, and refused with the reason."""
     change = _clean_change(actor, change)
-    clients = _clients(actor, versions.keys(), lock=True)
+    clients = _clients(actor, seen.keys(), lock=True)
     held = _holdings(change, clients)
     done = BulkPreview()
+    to_change: list[Contact] = []
     for client in clients:
         if change.field in TEAM_FIELDS and not can_edit_team(actor, client):
             done.refused.append(Refusal(client, _refusal_text(NOT_EDITOR)))
-            continue
-        if client.version != versions[client.pk]:
+        elif _seen(client, change, held) != seen[client.pk]:
             done.refused.append(Refusal(client, _refusal_text("stale")))
-            continue
-        if _current(client, change, held):
+        elif _current(client, change, held):
             done.unchanged.append(client)
-            continue
+        else:
+            to_change.append(client)
+    if change.field in ("owner", "manager") and change.value is not None:
+        # One owner or one manager for many clients: the bulk service of the coverage fix
+        # (one event per client, one notification for them all).
+        give = access.bulk_set_owner if change.field == "owner" else access.bulk_set_manager
+        plan = give(
+            actor=actor, client_ids=[c.pk for c in to_change], **{change.field: change.value}
+        )
+        done.changed += plan.changed
+        done.unchanged += [c for c in to_change if c not in plan.changed and c not in plan.refused]
+        done.refused += [Refusal(c, _refusal_text(NOT_EDITOR)) for c in plan.refused]
+        return done
+    for client in to_change:
         try:
             with transaction.atomic():
                 _apply_one(actor, client, change)

@@ -7,6 +7,7 @@ firm's history before its first byte leaves.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from portefeuille.access import rules
+from portefeuille.access.forms import owner_entries
 from portefeuille.access.models import OwnerEntry, Portfolio
 from portefeuille.audit.services import record_event
 from portefeuille.contacts.models import Contact
@@ -44,7 +46,7 @@ FORMATS = {
 }
 # The rows an export may name one by one (a selection of rows of the page); beyond, « all
 # matching » is the way.
-MAX_SELECTED = monitor.MAX_PAGE_SIZE * 50
+MAX_SELECTED = services.MAX_CLIENTS
 
 # The filters' own parameters, kept in the query string of the sort links and the export.
 FILTER_KEYS = (
@@ -61,6 +63,7 @@ FILTER_KEYS = (
     "privacy",
     "inactive",
     "group",
+    "coverage",
 )
 
 
@@ -208,18 +211,21 @@ def monitor_export(request: HttpRequest, actor: Colleague) -> HttpResponse:
     by_key = {column.key: column for column in available}
     shown = [by_key[key] for key in query.columns]
     count = monitor.selection(actor, query, ids).order_by().count()
-    with transaction.atomic():
-        record_event(
-            actor=actor,
-            action="clients.exported",
-            after={
-                "count": count,
-                "format": extension,
-                "columns": list(query.columns),
-                "filters": dict(_filter_pairs(get)),
-                "selected": ids is not None,
-            },
-        )
+
+    def recorded() -> None:
+        with transaction.atomic():
+            record_event(
+                actor=actor,
+                action="clients.exported",
+                after={
+                    "count": count,
+                    "format": extension,
+                    "columns": list(query.columns),
+                    "filters": dict(_filter_pairs(get)),
+                    "selected": ids is not None,
+                },
+            )
+
     stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
     filename = f"clients-{stamp}.{extension}"
     columns = _writer_columns(shown)
@@ -229,6 +235,8 @@ def monitor_export(request: HttpRequest, actor: Colleague) -> HttpResponse:
             yield [row.value(column.key) for column in shown]
 
     if extension == "csv":
+        # Streamed: recorded before its first byte leaves.
+        recorded()
         delimiter = ";" if chosen == "csv_semicolon" else ","
         response = StreamingHttpResponse(
             writers.iter_csv(columns, cells(), delimiter=delimiter), content_type=content_type
@@ -236,9 +244,15 @@ def monitor_export(request: HttpRequest, actor: Colleague) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         # Streaming responses; colleague_required is typed for HttpResponse only.
         return cast(HttpResponse, response)
-    # An .xlsx is a zip: written to a temporary file row by row (flat memory), then sent.
+    # An .xlsx is a zip: written to a temporary file row by row (flat memory), recorded once
+    # written, then sent.
     spool = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it)
-    writers.write_xlsx(columns, cells(), spool.name, sheet_name=_("Clients"))
+    try:
+        writers.write_xlsx(columns, cells(), spool.name, sheet_name=_("Clients"))
+        recorded()
+    except BaseException:
+        spool.close()
+        raise
     spool.seek(0)
     return cast(
         HttpResponse,
@@ -270,13 +284,8 @@ def _bulk_choices(actor: Colleague) -> dict[str, Any]:
     return {
         "bulk_fields": fields,
         "colleagues": list(active_colleagues(firm.pk)),
-        "owner_entries": list(
-            OwnerEntry.objects.filter(firm_id=firm.pk)
-            .select_related("colleague")
-            .order_by("colleague__last_name", "colleague__first_name", "name")
-        )
-        if firm.ownership_enabled
-        else [],
+        # Who may be given clients: the roster without the entries of inactive colleagues.
+        "owner_entries": owner_entries(firm.pk) if firm.ownership_enabled else [],
         "portfolios": list(Portfolio.objects.filter(firm_id=firm.pk).order_by("name")),
         "contact_types": list(ContactType.objects.filter(firm_id=firm.pk).order_by("name")),
         "slots": list(
@@ -292,20 +301,12 @@ def _bulk_change(actor: Colleague, post: QueryDict) -> services.BulkChange:
     chosen = post.get("field", "")
     raw = post.get(f"value_{chosen}", "")
     pk = parse_id(raw)
-    models: dict[str, Any] = {
-        "owner": OwnerEntry,
-        "manager": Colleague,
-        "role": Colleague,
-        "add_member": Colleague,
-        "remove_member": Colleague,
-        "portfolio": Portfolio,
-        "contact_type": ContactType,
-    }
+    models = services.VALUE_MODELS
     value: Any = None
     if chosen == "privacy":
         value = raw
     elif chosen in models and pk is not None:
-        value = models[chosen].objects.filter(pk=pk, firm_id=actor.firm_id).first()
+        value = models[chosen]._default_manager.filter(pk=pk, firm_id=actor.firm_id).first()
         if value is None:
             value = _NOT_AVAILABLE
     return services.BulkChange(field=chosen, value=value, slot=parse_id(post.get("slot")))
@@ -357,7 +358,7 @@ def monitor_bulk(request: HttpRequest, actor: Colleague) -> HttpResponse:
             "preview": preview,
             "chosen": change.field,
             "posted": {k: v for k, v in post.items() if k.startswith("value_") or k == "slot"},
-            "versions": ",".join(f"{pk}:{version}" for pk, version in preview.versions.items()),
+            "versions": ",".join(f"{pk}:{token}" for pk, token in preview.seen.items()),
             "refused_shown": preview.refused[:REFUSED_SHOWN],
             "refused_more": max(0, len(preview.refused) - REFUSED_SHOWN),
         }
@@ -365,13 +366,17 @@ def monitor_bulk(request: HttpRequest, actor: Colleague) -> HttpResponse:
     return render(request, "exchange/bulk_preview.html", context)
 
 
-def _versions(raw: str) -> dict[int, int]:
-    found: dict[int, int] = {}
+SEEN_TOKEN = re.compile(r"^\d{1,18}(?:\.\d{1,18})?$")
+
+
+def _seen(raw: str) -> dict[int, str]:
+    """What the preview saw of each client (`id:token,…`); anything malformed is left out."""
+    found: dict[int, str] = {}
     for pair in raw.split(",")[: services.MAX_CLIENTS]:
-        pk, _sep, version = pair.partition(":")
-        pk_id, version_id = parse_id(pk), parse_id(version)
-        if pk_id is not None and version_id is not None:
-            found[pk_id] = version_id
+        pk, _sep, token = pair.partition(":")
+        pk_id = parse_id(pk)
+        if pk_id is not None and SEEN_TOKEN.match(token):
+            found[pk_id] = token
     return found
 
 
@@ -389,7 +394,7 @@ def monitor_bulk_apply(request: HttpRequest, actor: Colleague) -> HttpResponse:
     change = _bulk_change(actor, post)
     try:
         done = services.apply_bulk_edit(
-            actor=actor, versions=_versions(post.get("versions", "")), change=change
+            actor=actor, seen=_seen(post.get("versions", "")), change=change
         )
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _reason(error))

@@ -134,7 +134,15 @@ def test_a_moment_in_a_cursor_keeps_its_microseconds() -> None:
 
 @pytest.mark.parametrize(
     "values",
-    [["2025-10-14T09:30:00", 1], ["pas une date", 1], [3, 1], ["2025-10-14T09:30:00Z", "1"]],
+    [
+        ["2025-10-14T09:30:00", 1],
+        ["pas une date", 1],
+        [3, 1],
+        ["2025-10-14T09:30:00Z", "1"],
+        # At the edge of the calendar: no UTC form, the database would fail on it.
+        ["0001-01-01T00:00:00+05:00", 1],
+        ["9999-12-31T23:59:59-05:00", 1],
+    ],
 )
 def test_a_cursor_of_the_wrong_types_is_refused(values: list[object]) -> None:
     with pytest.raises(InvalidCursor):

@@ -49,7 +49,7 @@ def test_filter_the_monitor_and_export_what_it_shows_to_excel(
         "link", name="Moniteur"
     ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Moniteur de clients")
-    rows = page.locator("#monitor-rows tr[data-client]")
+    rows = page.locator("#monitor-rows tr[data-level]")
     # Every client Sacha sees: five, the private one by name only.
     expect(rows).to_have_count(5)
     page.locator("#monitor-portfolio").select_option(label="Grands comptes")

@@ -13,12 +13,14 @@ from django.test import Client
 from pytest_django import Settings
 
 from portefeuille.access import services as access
-from portefeuille.access.models import ClientMember
+from portefeuille.access.models import ClientMember, RoleAssignment
 from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts.models import Contact
 from portefeuille.exchange import services
 from portefeuille.exchange.services import BulkChange
 from portefeuille.firms.models import Colleague, Firm, Privacy
+from portefeuille.firms.services import set_role_slot_titles
+from portefeuille.notifications.models import Notification
 from portefeuille.testing import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +91,7 @@ def test_applying_changes_each_client_with_its_own_event_and_says_what_was_done(
     change = BulkChange("add_member", nina)
     preview = services.preview_bulk_edit(actor=sacha, client_ids=ids, change=change)
 
-    done = services.apply_bulk_edit(actor=sacha, versions=preview.versions, change=change)
+    done = services.apply_bulk_edit(actor=sacha, seen=preview.seen, change=change)
 
     assert done.changed == [clients["mine 1"], clients["mine 2"]]
     assert done.refused == []  # the preview's refusals were never confirmed
@@ -113,26 +115,65 @@ def test_a_client_changed_since_the_preview_is_refused_not_overwritten(
     # Meanwhile someone else gives « mine 2 » another manager.
     access.set_manager(actor=admin, client=clients["mine 2"], manager=nina)
 
-    done = services.apply_bulk_edit(actor=admin, versions=preview.versions, change=change)
+    done = services.apply_bulk_edit(actor=admin, seen=preview.seen, change=change)
     assert done.changed == [clients["mine 1"]]
     assert [r.client.pk for r in done.refused] == [clients["mine 2"].pk]
     assert "modifié depuis l'aperçu" in done.refused[0].reason
     assert Contact.objects.get(pk=clients["mine 2"].pk).privacy == Privacy.PUBLIC
 
 
-def test_a_refusal_by_the_service_rolls_back_that_client_alone(
+def test_a_deactivated_colleague_is_refused_before_any_client(
     firm: Firm, admin: Colleague, sacha: Colleague
 ) -> None:
     clients = _clients(firm, sacha)
     gone = f.ColleagueFactory.create(firm=firm, is_active=False)
-    change = BulkChange("manager", gone)
     ids = [clients["mine 1"].pk, clients["public"].pk]
-    preview = services.preview_bulk_edit(actor=admin, client_ids=ids, change=change)
-    done = services.apply_bulk_edit(actor=admin, versions=preview.versions, change=change)
-    assert done.changed == []
-    assert len(done.refused) == 2
-    assert all(r.reason for r in done.refused)
+    for change in (BulkChange("manager", gone), BulkChange("add_member", gone)):
+        with pytest.raises(ValidationError, match="désactivé"):
+            services.preview_bulk_edit(actor=admin, client_ids=ids, change=change)
     assert not AuditEvent.objects.filter(action="client.manager_changed").exists()
+
+
+def test_a_role_given_meanwhile_is_not_overwritten(
+    firm: Firm, admin: Colleague, sacha: Colleague, nina: Colleague
+) -> None:
+    set_role_slot_titles(actor=admin, titles={1: "Associé signataire"})
+    clients = _clients(firm, sacha)
+    change = BulkChange("role", nina, slot=1)
+    preview = services.preview_bulk_edit(
+        actor=admin, client_ids=[clients["mine 1"].pk], change=change
+    )
+    # Meanwhile someone gives the role to Sacha (the client's version does not move).
+    access.set_role_holder(actor=admin, client=clients["mine 1"], slot=1, colleague=sacha)
+
+    done = services.apply_bulk_edit(actor=admin, seen=preview.seen, change=change)
+    assert done.changed == []
+    assert "modifié depuis l'aperçu" in done.refused[0].reason
+    assert RoleAssignment.objects.get(client=clients["mine 1"], slot=1).colleague_id == sacha.pk
+
+
+def test_one_manager_for_many_clients_is_told_once(
+    firm: Firm, admin: Colleague, sacha: Colleague, nina: Colleague
+) -> None:
+    clients = _clients(firm, sacha)
+    ids = [c.pk for c in clients.values()]
+    change = BulkChange("manager", nina)
+    preview = services.preview_bulk_edit(actor=admin, client_ids=ids, change=change)
+    done = services.apply_bulk_edit(actor=admin, seen=preview.seen, change=change)
+    assert len(done.changed) == 4
+    assert AuditEvent.objects.filter(action="client.manager_changed").count() == 4
+    assert Notification.objects.filter(recipient=nina).count() == 1
+
+
+def test_owners_are_not_changed_when_the_firm_does_not_use_them(
+    firm: Firm, admin: Colleague, sacha: Colleague
+) -> None:
+    clients = _clients(firm, sacha)
+    Firm.objects.filter(pk=firm.pk).update(ownership_enabled=False)
+    with pytest.raises(ValidationError, match="responsables clients"):
+        services.preview_bulk_edit(
+            actor=admin, client_ids=[clients["mine 1"].pk], change=BulkChange("owner", None)
+        )
 
 
 def test_moving_to_a_portfolio_is_for_admins_and_another_firms_value_is_refused(
@@ -152,7 +193,7 @@ def test_moving_to_a_portfolio_is_for_admins_and_another_firms_value_is_refused(
         )
     change = BulkChange("portfolio", portfolio)
     preview = services.preview_bulk_edit(actor=admin, client_ids=ids, change=change)
-    done = services.apply_bulk_edit(actor=admin, versions=preview.versions, change=change)
+    done = services.apply_bulk_edit(actor=admin, seen=preview.seen, change=change)
     assert len(done.changed) == 4
     assert Contact.objects.filter(portfolio=portfolio).count() == 4
     assert AuditEvent.objects.filter(action="client.portfolio_changed").count() == 4

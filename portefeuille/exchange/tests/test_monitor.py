@@ -87,11 +87,13 @@ def browse(colleague: Colleague) -> Client:
     return http
 
 
-ROW = re.compile(r'<tr data-client="(\d+)" data-level="(full|name)">(.*?)</tr>', re.DOTALL)
+ROW = re.compile(r'<tr data-client="(\d+)" data-level="full">(.*?)</tr>', re.DOTALL)
+NAME_ROW = re.compile(r'<tr data-level="name">(.*?)</tr>', re.DOTALL)
 
 
 def _rows(page: str) -> list[tuple[int, str, str]]:
-    return [(int(pk), level, body) for pk, level, body in ROW.findall(page)]
+    """The rows seen in full: (id, "full", the row's HTML)."""
+    return [(int(pk), "full", body) for pk, body in ROW.findall(page)]
 
 
 def test_each_colleague_reads_the_monitor_at_their_level(
@@ -113,13 +115,14 @@ def test_each_colleague_reads_the_monitor_at_their_level(
     assert "C-ATE" in rows[public][1]
     assert "gc@cab.fr" not in rows[public][1]  # the manager's address comes first
     assert marc.email in rows[public][1]
-    # The private client: its name, and nothing else — no code, no manager, no role.
-    level, body = rows[private]
-    assert level == "name"
+    # The private client: its name, and nothing else — no id, no code, no manager, no role.
+    assert private not in rows
+    (body,) = NAME_ROW.findall(page.content.decode())
     assert "Bureau Privé" in body
     assert "C-BUR" not in body
     assert "Marc Gestion" not in body
     assert "/contacts/" not in body
+    assert f'name="ids" value="{private}"' not in page.content.decode()
     headers = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', page.content.decode(), re.DOTALL)
     assert any("Associé signataire" in header for header in headers)
 
