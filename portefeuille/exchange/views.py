@@ -10,14 +10,20 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,78 +36,21 @@ from portefeuille.access.models import OwnerEntry, Portfolio
 from portefeuille.audit.services import record_event
 from portefeuille.contacts.models import Contact
 from portefeuille.contacts.queries import KINDS, PRIVACY_VALUES, VIEWS
-from portefeuille.contacts.views import filters_from_query, parse_id, with_custom_filters
-from portefeuille.customfields import queries as custom
+from portefeuille.contacts.views import parse_id
 from portefeuille.firms.forms import active_colleagues
 from portefeuille.firms.models import Colleague, ContactType, Privacy, RoleSlot
 from portefeuille.firms.views import colleague_required, refusal_text
 
-from . import monitor, services, writers
-from .monitor import MonitorColumn, MonitorQuery
+from . import monitor, selection, services, tasks, writers
+from .models import Export
+from .monitor import MonitorQuery
 
-FORMATS = {
-    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "csv": ("csv", "text/csv; charset=utf-8"),
-    "csv_semicolon": ("csv", "text/csv; charset=utf-8"),
-}
+# A selection of more rows is written by the task worker (exchange/tasks.py) with its
+# progress, then downloaded from its page; fewer are sent at once.
+BACKGROUND_FROM = 5_000
 # The rows an export may name one by one (a selection of rows of the page); beyond, « all
 # matching » is the way.
 MAX_SELECTED = services.MAX_CLIENTS
-
-# The filters' own parameters, kept in the query string of the sort links and the export.
-FILTER_KEYS = (
-    "view",
-    "q",
-    "kind",
-    "type",
-    "owner",
-    "manager",
-    "role",
-    "role_holder",
-    "member",
-    "portfolio",
-    "privacy",
-    "inactive",
-    "group",
-    "coverage",
-)
-
-
-def _query_from(actor: Colleague, get: QueryDict) -> tuple[MonitorQuery, list[MonitorColumn]]:
-    """The monitor's query from a query string: every contacts page filter (the monitor
-    shows all contacts unless asked for « mine »), the chosen columns and the sort."""
-    if "view" not in get:
-        get = get.copy()
-        get["view"] = "all"
-    slots = set(
-        RoleSlot.objects.filter(firm_id=actor.firm_id)
-        .exclude(title="")
-        .values_list("number", flat=True)
-    )
-    filters = filters_from_query(get, slots)
-    group = parse_id(get.get("group"))
-    if group is not None:
-        filters = replace(filters, group=group)
-    if not actor.firm.ownership_enabled:
-        filters = replace(filters, owner=None)
-    filters, _custom = with_custom_filters(actor, filters, get)
-    available = monitor.columns_for(actor)
-    # Columns as `col=a&col=b` (the form's checkboxes) or `col=a,b` (a short link).
-    chosen = [key for value in get.getlist("col") for key in value.split(",") if key]
-    chosen = chosen or list(monitor.DEFAULT_COLUMNS)
-    query = monitor.choose(actor, filters, chosen, get.get("sort", "name"), available=available)
-    return query, available
-
-
-def _filter_pairs(get: QueryDict) -> list[tuple[str, str]]:
-    """The filter parameters of a query string (custom ones included), without the columns,
-    the sort or the cursor."""
-    return [
-        (key, value)
-        for key, values in get.lists()
-        for value in values
-        if (key in FILTER_KEYS or custom.PARAMETER.match(key)) and value != ""
-    ]
 
 
 def _sort_url(pairs: list[tuple[str, str]], columns: tuple[str, ...], sort: str) -> str:
@@ -111,12 +60,12 @@ def _sort_url(pairs: list[tuple[str, str]], columns: tuple[str, ...], sort: str)
 @colleague_required
 @require_GET
 def monitor_view(request: HttpRequest, actor: Colleague) -> HttpResponse:
-    query, available = _query_from(actor, request.GET)
+    query, available = selection.query_and_columns(actor, request.GET)
     after = request.GET.get("after") or None
     page = monitor.monitor_page(actor, query, after=after)
     by_key = {column.key: column for column in available}
     shown = [by_key[key] for key in query.columns]
-    pairs = _filter_pairs(request.GET)
+    pairs = selection.filter_pairs(request.GET)
     headers = []
     for column in shown:
         current = query.sort == column.key
@@ -183,10 +132,6 @@ def monitor_view(request: HttpRequest, actor: Colleague) -> HttpResponse:
     return render(request, "exchange/monitor.html", context)
 
 
-def _writer_columns(shown: list[MonitorColumn]) -> list[writers.Column]:
-    return [writers.Column(key=c.key, header=c.label, kind=c.kind) for c in shown]
-
-
 def _selected_ids(post: QueryDict) -> list[int] | None:
     """The rows ticked on the page (None: every matching row)."""
     if post.get("scope") != "selected":
@@ -202,33 +147,46 @@ def monitor_export(request: HttpRequest, actor: Colleague) -> HttpResponse:
     columns shown, in the monitor's order; only rows the viewer sees, a name-only row by its
     name alone. Recorded in the firm's history."""
     get = QueryDict(request.POST.get("state", ""), mutable=False)
-    query, available = _query_from(actor, get)
+    query, shown = selection.query_from(actor, get)
     chosen = request.POST.get("format", "xlsx")
-    if chosen not in FORMATS:
+    if chosen not in selection.EXTENSIONS:
         chosen = "xlsx"
-    extension, content_type = FORMATS[chosen]
+    extension = selection.EXTENSIONS[chosen]
+    content_type = selection.CONTENT_TYPES[extension]
     ids = _selected_ids(request.POST)
-    by_key = {column.key: column for column in available}
-    shown = [by_key[key] for key in query.columns]
     count = monitor.selection(actor, query, ids).order_by().count()
 
-    def recorded() -> None:
+    def recorded(export: Export | None = None) -> None:
+        record_event(
+            actor=actor,
+            action="clients.exported",
+            after={
+                "count": count,
+                "format": extension,
+                "columns": list(query.columns),
+                "filters": dict(selection.filter_pairs(get)),
+                "selected": ids is not None,
+                **({"export": export.pk} if export is not None else {}),
+            },
+        )
+
+    if count >= BACKGROUND_FROM:
         with transaction.atomic():
-            record_event(
-                actor=actor,
-                action="clients.exported",
-                after={
-                    "count": count,
-                    "format": extension,
-                    "columns": list(query.columns),
-                    "filters": dict(_filter_pairs(get)),
-                    "selected": ids is not None,
-                },
+            export = Export.objects.create(
+                firm_id=actor.firm_id,
+                requester=actor,
+                state=request.POST.get("state", ""),
+                selected=ids,
+                format=chosen,
+                rows_total=count,
             )
+            recorded(export)
+            transaction.on_commit(lambda: tasks.run_export.enqueue(export_id=export.pk))
+        return redirect("exchange:export_status", pk=export.pk)
 
     stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
     filename = f"clients-{stamp}.{extension}"
-    columns = _writer_columns(shown)
+    columns = selection.export_columns(shown)
 
     def cells() -> Iterator[list[Any]]:
         for row in monitor.export_rows(actor, query, ids):
@@ -236,7 +194,8 @@ def monitor_export(request: HttpRequest, actor: Colleague) -> HttpResponse:
 
     if extension == "csv":
         # Streamed: recorded before its first byte leaves.
-        recorded()
+        with transaction.atomic():
+            recorded()
         delimiter = ";" if chosen == "csv_semicolon" else ","
         response = StreamingHttpResponse(
             writers.iter_csv(columns, cells(), delimiter=delimiter), content_type=content_type
@@ -249,7 +208,8 @@ def monitor_export(request: HttpRequest, actor: Colleague) -> HttpResponse:
     spool = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it)
     try:
         writers.write_xlsx(columns, cells(), spool.name, sheet_name=_("Clients"))
-        recorded()
+        with transaction.atomic():
+            recorded()
     except BaseException:
         spool.close()
         raise
@@ -257,6 +217,49 @@ def monitor_export(request: HttpRequest, actor: Colleague) -> HttpResponse:
     return cast(
         HttpResponse,
         FileResponse(spool, as_attachment=True, filename=filename, content_type=content_type),
+    )
+
+
+def _own_export(actor: Colleague, pk: int) -> Export:
+    """One of the actor's own exports; anyone else's, or an unknown id, is the same 404."""
+    export = Export.objects.filter(pk=pk, firm_id=actor.firm_id, requester_id=actor.pk).first()
+    if export is None:
+        raise Http404
+    return export
+
+
+@colleague_required
+@require_GET
+def export_status(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse:
+    """A large export's page: its progress while the worker writes it (the bar refreshes
+    itself), then its download link; for its requester only."""
+    export = _own_export(actor, pk)
+    context = {
+        "export": export,
+        "working": export.status in (Export.Status.QUEUED, Export.Status.RUNNING),
+    }
+    if request.headers.get("HX-Target") == "export-progress":
+        return render(request, "exchange/export_status.html#progress", context)
+    return render(request, "exchange/export_status.html", context)
+
+
+@colleague_required
+@require_GET
+def export_download(request: HttpRequest, actor: Colleague, pk: int) -> HttpResponse:
+    """The file of a finished export, for its requester only."""
+    export = _own_export(actor, pk)
+    if export.status != Export.Status.DONE or not export.file:
+        raise Http404
+    extension = selection.EXTENSIONS.get(export.format, "xlsx")
+    name = (export.file.name or "").rsplit("/", 1)[-1]
+    return cast(
+        HttpResponse,
+        FileResponse(
+            export.file.open("rb"),
+            as_attachment=True,
+            filename=name,
+            content_type=selection.CONTENT_TYPES[extension],
+        ),
     )
 
 
@@ -324,7 +327,7 @@ _NOT_AVAILABLE = _NotAvailable()
 
 def _bulk_ids(actor: Colleague, post: QueryDict) -> tuple[MonitorQuery, list[int]]:
     state = QueryDict(post.get("state", ""), mutable=False)
-    query, _available = _query_from(actor, state)
+    query, _available = selection.query_and_columns(actor, state)
     ids = _selected_ids(post)
     # A client seen by name only is never changed: it is not counted in the selection.
     rows = monitor.selection(actor, query, ids).filter(rules.full_access_q(actor)).order_by()

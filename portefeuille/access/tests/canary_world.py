@@ -59,6 +59,8 @@ from portefeuille.contacts.models import (
 )
 from portefeuille.customfields import services as custom_fields
 from portefeuille.customfields.models import CustomField
+from portefeuille.exchange.models import Export
+from portefeuille.exchange.tasks import run_export
 from portefeuille.firms import services as firms
 from portefeuille.firms.models import (
     Colleague,
@@ -280,6 +282,12 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     own_firm: dict[str, FirmWorld] = field(default_factory=dict)
 
+
+# The client monitor's every column (exchange/monitor.py), for the exports of the world.
+MONITOR_EVERY_COLUMN = (
+    "col=name,code,kind,type,privacy,owner,manager,role_1,role_2,role_3,portfolio,email,"
+    "open_work,last_activity,created"
+)
 
 # What each role of firm A was built to see of firm A's contacts (§6, by construction):
 # STAFF is on no client team (full scope: public in full, private by name, hidden not at
@@ -1119,6 +1127,14 @@ def build_firm_a(c: Canaries) -> FirmWorld:
     ):
         segment = work.save_segment(actor=who, name=name, query=query)
         w.add_item("segment", f"segment of {who.first_name}", segment.pk)
+    # Large exports of the client monitor (docs/exchange.md): each colleague's own, written
+    # by the worker with their rights, every column; the admin's holds every client.
+    for who in (admin, staff_one, limited_one):
+        export = Export.objects.create(
+            firm=w.firm, requester=who, state=MONITOR_EVERY_COLUMN, format="xlsx"
+        )
+        assert run_export.call(export_id=export.pk)
+        w.add_item("export", f"export of {who.first_name}", export.pk)
 
     # Notifications (docs/notifications.md): STAFF and LIMITED were each on H's team for a
     # moment (a notification each, sent with full access), then taken off it: H is hidden
@@ -1384,7 +1400,11 @@ def tag_ids(world: World) -> None:
             for pk, client_id in _values(work_record, "pk", "work_item__client_id", firm=firm):
                 if level.get(client_id, NONE) < FULL:
                     hide(pk, f"{work_record.__name__} {pk} of {names.get(client_id)}")
-        for personal, owner_field in ((Segment, "owner_id"), (HomeVisit, "colleague_id")):
+        for personal, owner_field in (
+            (Segment, "owner_id"),
+            (HomeVisit, "colleague_id"),
+            (Export, "requester_id"),
+        ):
             for pk, owner_id in _values(personal, "pk", owner_field, firm=firm):
                 if owner_id != me.pk:
                     hide(pk, f"{personal.__name__} {pk} of colleague {owner_id}")

@@ -57,6 +57,7 @@ from .canary_sweep import (
     DETAIL,
     DOCUMENT,
     EMAIL,
+    EXPORT,
     GRANT,
     INVOICE,
     ITEM,
@@ -271,6 +272,8 @@ WEB: dict[str, Web] = {
         htmx=("more-rows",),
         pages=True,
     ),
+    "exchange:export_status": Web(ids={"pk": EXPORT}, htmx=("export-progress",)),
+    "exchange:export_download": Web(ids={"pk": EXPORT}),
     "exchange:monitor_export": Web(
         methods=(POST,),
         body_ids=True,
