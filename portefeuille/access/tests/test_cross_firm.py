@@ -62,6 +62,7 @@ from portefeuille.contacts.models import (
     TimelineItem,
 )
 from portefeuille.customfields.models import CustomField, CustomValue
+from portefeuille.exchange.models import Export
 from portefeuille.firms import services as firms
 from portefeuille.firms.models import (
     Colleague,
@@ -226,6 +227,8 @@ def _rows(firm: Firm, pk: int, tag: str) -> list[models.Model]:
         WorkNote(pk=pk, firm=firm, work_item=work_item, author=colleague, body=f"Note {tag}"),
         Segment(pk=pk, firm=firm, owner=colleague, area=Segment.Area.WORK, name=f"Segment {tag}"),
         HomeVisit(pk=pk, firm=firm, colleague=colleague),
+        # A large export of the monitor, still queued (docs/exchange.md): its page answers.
+        Export(pk=pk, firm=firm, requester=colleague, format="xlsx", state="col=name"),
         custom_field,
         CustomValue(pk=pk, firm=firm, field=custom_field, contact=client, text=f"Valeur {tag}"),
         # The sales records (docs/sales.md).
