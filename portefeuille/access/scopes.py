@@ -104,14 +104,36 @@ def _linked_client_ids(colleague: Colleague) -> QuerySet[models.Model, int]:
 def _card_person_ids(colleague: Colleague) -> QuerySet[models.Model, int]:
     """Ids of the persons with a contact card at an organization `colleague` reaches through
     rule 3: what a limited colleague reads of them is then decided by their privacy (rule 4
-    of docs/access-rules.md, « CRM limité »). The cards are found through their
-    (organization, person) index, from the colleague's few linked clients."""
-    cards = apps.get_model("contacts", "ContactCard")._default_manager
-    return (
-        cards.filter(firm_id=colleague.firm_id, organization_id__in=_linked_client_ids(colleague))
-        .values_list("person_id", flat=True)
-        .order_by()
+    of docs/access-rules.md, « CRM limité »).
+
+    Like `_linked_client_ids`, one UNION ALL of small parts, one per way of reaching the
+    organization, each a join from the card to it. Not `organization_id IN (that union)`:
+    nested inside the OR of the access rules, PostgreSQL re-ran that inner union for every
+    row (seconds per statement on a small firm)."""
+    u = colleague.pk
+    teams = _teams_of(colleague)
+    staffed = PortfolioStaff.objects.filter(colleague_id=u).values_list("portfolio_id", flat=True)
+    team_staffed = PortfolioStaff.objects.filter(team_id__in=teams).values_list(
+        "portfolio_id", flat=True
     )
+    cards = apps.get_model("contacts", "ContactCard")._default_manager.filter(
+        firm_id=colleague.firm_id
+    )
+    reaches: list[dict[str, Any]] = [
+        {"organization__owner__colleague_id": u},
+        {"organization__manager_id": u},
+        {"organization__role_assignments__colleague_id": u},
+        {"organization__members__colleague_id": u},
+        {"organization__members__team_id__in": teams},
+        {"organization__portfolio_id__in": staffed},
+        {"organization__portfolio_id__in": team_staffed},
+        {"organization__grants__colleague_id": u},
+        {"organization__grants__team_id__in": teams},
+    ]
+    first, *rest = [
+        cards.filter(**reach).values_list("person_id", flat=True).order_by() for reach in reaches
+    ]
+    return first.union(*rest, all=True)
 
 
 def _nothing(prefix: str) -> Q:
