@@ -5,7 +5,12 @@ import os
 import sys
 
 # Subcommand -> the management command it runs.
-ALIASES = {"work-recurrences": "create_due_work", "fetch-inbox": "fetch_inbox"}
+ALIASES = {
+    "work-recurrences": "create_due_work",
+    "fetch-inbox": "fetch_inbox",
+    "import": "import_contacts",
+    "export": "export_clients",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -288,6 +288,8 @@ if not DEV:
 # colleague may upload, in bytes; match the proxy's body limit.
 DOCUMENT_MAX_UPLOAD_BYTES = int(os.environ.get("DOCUMENT_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 # A zip-based document (DOCX, XLSX, ODT...) is judged by what its central directory declares.
+# An import of contacts (docs/imports.md): the largest file accepted.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 DOCUMENT_MAX_ARCHIVE_ENTRIES = int(os.environ.get("DOCUMENT_MAX_ARCHIVE_ENTRIES", "5000"))
 DOCUMENT_MAX_UNPACKED_BYTES = int(
     os.environ.get("DOCUMENT_MAX_UNPACKED_BYTES", str(256 * 1024 * 1024))

@@ -46,6 +46,7 @@ urlpatterns = [
     path("segments/", include("portefeuille.customfields.urls_segments")),
     path("sales/", include("portefeuille.sales.urls")),
     path("monitor/", include("portefeuille.exchange.urls")),
+    path("imports/", include("portefeuille.exchange.urls_imports")),
     path("portfolios/", include("portefeuille.access.urls")),
     path("offboarding/", include("portefeuille.access.urls_offboarding")),
     path("clients/", include((moved_client_pages, "moved"))),

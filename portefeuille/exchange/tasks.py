@@ -1,5 +1,6 @@
 """Background work of the client monitor: a large export written by the task worker
-(docs/exchange.md, "Large exports"). An entry point like a view: it reads the monitor's
+(docs/exchange.md, "Large exports"), and the analysis and writing of a large import
+(docs/imports.md). An entry point like a view: it reads the monitor's
 selection through the same code as the page, with the rights its requester has when it
 runs."""
 
@@ -18,8 +19,9 @@ from django_tasks import task
 
 from portefeuille.firms.models import Colleague
 
-from . import monitor, writers
+from . import imports, monitor, writers
 from .models import Export
+from .models import Import as ImportJob
 from .selection import EXTENSIONS, export_columns, query_from
 
 Status = Export.Status
@@ -82,3 +84,49 @@ def run_export(*, export_id: int) -> bool:
         finished_at=timezone.now(),
     )
     return True
+
+
+def _import_progress(import_id: int) -> Any:
+    def tell(done: int) -> None:
+        ImportJob.objects.filter(pk=import_id).update(rows_done=done)
+
+    return tell
+
+
+@task()
+def analyse_import(*, import_id: int) -> bool:
+    """Reads a mapped import's rows for its preview (docs/imports.md); False when it is gone
+    or not waiting for its analysis."""
+    job = (
+        ImportJob.objects.filter(pk=import_id, status=ImportJob.Status.ANALYSING)
+        .select_related("requester")
+        .first()
+    )
+    if job is None or not job.requester.is_active:
+        return False
+    with override(job.requester.language or None):
+        try:
+            imports.analyse(job, progress=_import_progress(import_id))
+        except Exception as error:
+            ImportJob.objects.filter(pk=import_id).update(
+                status=ImportJob.Status.FAILED, error=str(error)[:500], finished_at=timezone.now()
+            )
+            raise
+    return True
+
+
+@task()
+def run_import(*, import_id: int) -> bool:
+    """Writes a confirmed import's rows (docs/imports.md); False when it is gone, already
+    taken, or its requester is no longer active."""
+    job = ImportJob.objects.filter(pk=import_id).select_related("requester").first()
+    if job is None:
+        return False
+    with override(job.requester.language or None):
+        try:
+            return imports.run(job, progress=_import_progress(import_id))
+        except Exception as error:
+            ImportJob.objects.filter(pk=import_id).update(
+                status=ImportJob.Status.FAILED, error=str(error)[:500], finished_at=timezone.now()
+            )
+            raise

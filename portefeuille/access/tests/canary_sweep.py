@@ -71,6 +71,7 @@ TICKET = "ticket"
 TICKET_MESSAGE = "ticket_message"  # a message of a ticket (its parent: the ticket, `Item.also`)
 CUSTOM_FIELD = "custom_field"  # a custom field's definition (docs/custom-fields.md)
 EXPORT = "export"  # a large export of the client monitor: its requester's only
+IMPORT = "import"  # an import of contacts: its requester's only
 KINDS = (
     CONTACT,
     EMAIL,
@@ -104,6 +105,7 @@ KINDS = (
     TICKET_MESSAGE,
     CUSTOM_FIELD,
     EXPORT,
+    IMPORT,
 )
 DETAIL_KINDS = (EMAIL, PHONE, ADDRESS, SOCIAL, CARD)
 # The contact each firm's routes start from (the role's "own" visible client).
@@ -280,8 +282,8 @@ class Sweep:
         if kind == COLLEAGUE:
             # The colleague on the client teams of the hidden clients (firm B: its staff).
             return self.firm.items[kind]["member" if self.firm_key == "a" else "staff"]
-        if kind in (SEGMENT, EXPORT):
-            # A segment or an export is its owner's only: the role's own one.
+        if kind in (SEGMENT, EXPORT, IMPORT):
+            # A segment, an export or an import is its owner's only: the role's own one.
             mine = self._split(kind)[0]
             return mine[0] if mine else cw.Item(UNKNOWN_ID)
         contact = self.firm.contacts[BASE_CONTACT[self.firm_key]].pk

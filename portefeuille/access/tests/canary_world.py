@@ -43,6 +43,7 @@ from portefeuille.access.models import (
     RoleAssignment,
 )
 from portefeuille.access.offboarding import create_offboarding_plan
+from portefeuille.access.rules import Level, visible_clients
 from portefeuille.audit.models import AuditEvent
 from portefeuille.contacts import documents, timeline
 from portefeuille.contacts import services as contacts
@@ -59,7 +60,8 @@ from portefeuille.contacts.models import (
 )
 from portefeuille.customfields import services as custom_fields
 from portefeuille.customfields.models import CustomField
-from portefeuille.exchange.models import Export
+from portefeuille.exchange import imports
+from portefeuille.exchange.models import Export, Import
 from portefeuille.exchange.tasks import run_export
 from portefeuille.firms import services as firms
 from portefeuille.firms.models import (
@@ -870,6 +872,16 @@ def _custom_fields(b: Builder, w: FirmWorld, clients: dict[str, Contact]) -> Non
     w.add_item("segment", "invoice segment of the admin", segment.pk)
 
 
+def _import_of(who: Colleague) -> Import:
+    seen = visible_clients(who, Level.NAME).values_list("display_name", flat=True)
+    lines = ["Nom;Confidentialité", *(f"{name};masqué" for name in seen), "Nouveau Venu;masqué"]
+    upload = SimpleUploadedFile("contacts.csv", "\n".join(lines).encode(), "text/csv")
+    job = imports.start(actor=who, upload=upload)
+    imports.set_mapping(actor=who, job=job, chosen=job.mapping)
+    imports.analyse(job)
+    return job
+
+
 def build_firm_a(c: Canaries) -> FirmWorld:
     b = Builder(c, "A", OUTSIDERS_OF_A)
     firm, admin = firms.create_firm(
@@ -1135,6 +1147,12 @@ def build_firm_a(c: Canaries) -> FirmWorld:
         )
         assert run_export.call(export_id=export.pk)
         w.add_item("export", f"export of {who.first_name}", export.pk)
+    # Imports of contacts (docs/imports.md): each colleague's own, analysed with their
+    # rights; its rows repeat the names of the contacts they see (likely duplicates, named
+    # on the preview at their level), and any contact it creates is hidden.
+    for who in (admin, staff_one, limited_one):
+        job = _import_of(who)
+        w.add_item("import", f"import of {who.first_name}", job.pk)
 
     # Notifications (docs/notifications.md): STAFF and LIMITED were each on H's team for a
     # moment (a notification each, sent with full access), then taken off it: H is hidden
@@ -1404,6 +1422,7 @@ def tag_ids(world: World) -> None:
             (Segment, "owner_id"),
             (HomeVisit, "colleague_id"),
             (Export, "requester_id"),
+            (Import, "requester_id"),
         ):
             for pk, owner_id in _values(personal, "pk", owner_field, firm=firm):
                 if owner_id != me.pk:

@@ -59,6 +59,7 @@ from .canary_sweep import (
     EMAIL,
     EXPORT,
     GRANT,
+    IMPORT,
     INVOICE,
     ITEM,
     NOTIFICATION,
@@ -302,6 +303,26 @@ WEB: dict[str, Web] = {
             for change in MONITOR_BULK_CHANGES[1:]
         ),
     ),
+    # Imports of contacts (exchange/views_imports.py): the requester's own; the preview
+    # names each likely duplicate at the reader's level.
+    "imports:start": Web(methods=BOTH),
+    "imports:detail": Web(
+        ids={"pk": IMPORT},
+        queries=tuple(
+            {"show": show} for show in ("all", "errors", "duplicates", "warnings", "valid")
+        ),
+        htmx=("import-progress", "import-rows"),
+    ),
+    "imports:mapping": Web(methods=BOTH, ids={"pk": IMPORT}),
+    "imports:decide": Web(
+        methods=(POST,),
+        ids={"pk": IMPORT},
+        extras=({"all": "merge"}, {"all": "create"}, {"decision_2": "merge"}),
+    ),
+    # Last: running the import, its report, then dropping it (the role's own one is gone).
+    "imports:run": Web(methods=(POST,), ids={"pk": IMPORT}),
+    "imports:report": Web(ids={"pk": IMPORT}),
+    "imports:discard": Web(methods=(POST,), ids={"pk": IMPORT}),
     "contacts:list": Web(
         query=CONTACT_FILTERS,
         queries=(

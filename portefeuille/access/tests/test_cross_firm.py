@@ -62,7 +62,7 @@ from portefeuille.contacts.models import (
     TimelineItem,
 )
 from portefeuille.customfields.models import CustomField, CustomValue
-from portefeuille.exchange.models import Export
+from portefeuille.exchange.models import Export, Import
 from portefeuille.firms import services as firms
 from portefeuille.firms.models import (
     Colleague,
@@ -229,6 +229,17 @@ def _rows(firm: Firm, pk: int, tag: str) -> list[models.Model]:
         HomeVisit(pk=pk, firm=firm, colleague=colleague),
         # A large export of the monitor, still queued (docs/exchange.md): its page answers.
         Export(pk=pk, firm=firm, requester=colleague, format="xlsx", state="col=name"),
+        # An import of contacts waiting for its columns (docs/imports.md): its pages answer.
+        Import(
+            pk=pk,
+            firm=firm,
+            requester=colleague,
+            file=f"imports/cross-firm-{tag}.csv",
+            original_name=f"import-{tag}.csv",
+            format="csv",
+            headers=["Nom"],
+            mapping=["name"],
+        ),
         custom_field,
         CustomValue(pk=pk, firm=firm, field=custom_field, contact=client, text=f"Valeur {tag}"),
         # The sales records (docs/sales.md).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from portefeuille.audit.models import AuditEvent
@@ -72,6 +73,27 @@ def _render_export(event: AuditEvent, others: Others) -> Rendered:
     text = ngettext(
         "Export de %(count)s client (%(format)s)", "Export de %(count)s clients (%(format)s)", count
     ) % {"count": count, "format": str(after.get("format", "")).upper()}
+    return text, event.before, event.after
+
+
+def _render_import(event: AuditEvent, others: Others) -> Rendered:
+    """An import of contacts (docs/imports.md): its file and what it did."""
+    after = _a(event)
+
+    def number(key: str) -> int:
+        value = after.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    text = _(
+        "Import de « %(file)s » : %(created)s créés, %(merged)s complétés, %(skipped)s "
+        "ignorés, %(rejected)s rejetés"
+    ) % {
+        "file": str(after.get("file", "")),
+        "created": number("created"),
+        "merged": number("merged"),
+        "skipped": number("skipped"),
+        "rejected": number("rejected"),
+    }
     return text, event.before, event.after
 
 
@@ -239,6 +261,7 @@ KINDS: dict[str, Kind] = {
     ),
     # The client monitor's exports (docs/exchange.md).
     "clients.exported": Kind(gettext_lazy("Export de clients"), _render_export),
+    "contacts.imported": Kind(gettext_lazy("Import de contacts"), _render_import),
     # Portfolios and the owner roster.
     "portfolio.created": Kind(
         gettext_lazy("Portefeuille créé"),
